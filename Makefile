@@ -1,0 +1,88 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# XTCP top-level Makefile. The module's object list is in ./Kbuild.
+#
+#   make                   build xtcp.ko for KDIR (default: the stock kernel)
+#   make check             setup, build for both test kernels, run the whole
+#                          suite in the VM on the debug then the stock kernel
+#   make demo              boot the VM and show XTCP at work
+#   make style             checkpatch --strict on every source file
+#   make check-static      sparse (C=1) and W=1 build
+#   make compile_commands.json
+#
+# Each kernel gets its own build directory, build/<flavour>/, holding
+# symlinks to the sources, so the same checkout builds for several kernels
+# without object files crossing over (6.12's Kbuild has no MO=).
+
+XTCP_CACHE ?= /var/cache/xtcp
+export XTCP_CACHE
+REPO := $(abspath .)
+STOCK_KVER ?= $(shell ls -1 /boot/ 2>/dev/null | sed -n 's/^vmlinuz-\(6\.12\..*-amd64\)$$/\1/p' | sort -V | tail -1)
+STOCK_KDIR ?= /lib/modules/$(STOCK_KVER)/build
+KDIR ?= $(STOCK_KDIR)
+FLAVOUR ?= $(if $(filter $(origin KDIR),command line environment),custom,stock)
+KSRC = $(shell scripts/ksrc)
+KSFT_DIR = $(KSRC)/tools/testing/selftests
+J ?= $(shell nproc)
+
+.PHONY: all module module-stock module-debug gate-stock gate-debug \
+	selftests check demo bench style check-static clean setup kernel
+
+all: module
+
+setup:
+	@scripts/setup
+
+kernel:
+	@scripts/build-kernel >/dev/null
+
+# $(call mirror,flavour,srcdir-list): refresh build/<flavour>'s symlinks.
+define mirror
+	@mkdir -p build/$(1)/module build/$(1)/gate
+	@ln -sfn ../../include build/$(1)/include
+	@ln -sf ../../Kbuild build/$(1)/Kbuild
+	@for f in module/*.[ch]; do [ -e "$$f" ] && ln -sf ../../../$$f build/$(1)/$$f; done; true
+	@for f in selftests/gate/*.c selftests/gate/Kbuild; do ln -sf ../../../$$f build/$(1)/gate/; done
+	@find build/$(1) -xtype l -delete
+endef
+
+module:
+	$(call mirror,$(FLAVOUR))
+	$(MAKE) -C $(KDIR) M=$(REPO)/build/$(FLAVOUR) -j$(J) modules
+
+module-stock:
+	@$(MAKE) --no-print-directory module KDIR=$(STOCK_KDIR) FLAVOUR=stock
+
+module-debug: kernel
+	@$(MAKE) --no-print-directory module KDIR=$$(scripts/build-kernel --print-dir) FLAVOUR=debug
+
+# A module that only WARNs on load: proves the VM gate can fail.
+gate-stock gate-debug: gate-%: $(if $(filter gate-debug,$(MAKECMDGOALS)),kernel)
+	$(call mirror,$*)
+	@$(MAKE) -s -C $(if $(filter debug,$*),$$(scripts/build-kernel --print-dir),$(STOCK_KDIR)) \
+		M=$(REPO)/build/$*/gate modules
+
+selftests:
+	@$(MAKE) --no-print-directory -C selftests OUTPUT=$(REPO)/build/selftests KSFT_DIR=$(KSFT_DIR)
+
+check:
+	@scripts/check
+
+demo:
+	@scripts/demo
+
+style:
+	@$(KSRC)/scripts/checkpatch.pl --no-tree --strict --quiet --show-types \
+		--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES -f module/*.[ch] \
+		include/uapi/linux/xtcp.h selftests/gate/*.c selftests/*.c
+
+check-static:
+	$(call mirror,static)
+	$(MAKE) -C $(KDIR) M=$(REPO)/build/static C=2 W=1 -j$(J) modules
+
+compile_commands.json: module
+	$(KSRC)/scripts/clang-tools/gen_compile_commands.py -d $(KDIR) \
+		-o $@ $(REPO)/build/$(FLAVOUR)
+
+clean:
+	rm -rf build compile_commands.json

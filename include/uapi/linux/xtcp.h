@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * XTCP user ABI: the only header programs and tests include.
+ *
+ * XTCP is an out-of-tree protocol family that reimplements TCP's
+ * connection-setup path and byte stream with its own tables and code. It
+ * carries IPv4 packets with its own IP protocol number and a header laid out
+ * exactly like TCP's, so a TCP program needs only its address family changed:
+ *
+ *	fd = socket(AF_XTCP, SOCK_STREAM, 0);
+ *	struct sockaddr_in sin = { .sin_family = AF_XTCP, ... };
+ *
+ * Addresses are plain struct sockaddr_in. On input sin_family may be AF_XTCP
+ * or AF_INET; on output (getsockname, getpeername, accept) it is AF_XTCP.
+ */
+#ifndef _UAPI_LINUX_XTCP_H
+#define _UAPI_LINUX_XTCP_H
+
+/*
+ * Address family. sock_register() only takes families below AF_MAX (46 in
+ * 6.1, 6.12 and 7.3) whose slot is free, so an out-of-tree family must reuse
+ * a number nothing registers. 25 was AF_WANPIPE: its driver left the tree
+ * long ago and no code in 6.1, 6.12 or 7.3 registers or otherwise uses it
+ * (19, another free slot, is taken by a well-known teaching assignment's
+ * AF_STP, so XTCP avoids it). If another out-of-tree module holds 25, loading
+ * xtcp.ko fails with EEXIST and says so in the kernel log.
+ */
+#define AF_XTCP		25
+#define PF_XTCP		AF_XTCP
+
+/*
+ * IP protocol number on the wire, and the protocol argument socket() accepts
+ * besides 0. 253 is reserved for experimentation (RFC 3692); the module
+ * parameter ip_proto=254 selects the other experimental number, but the
+ * socket() protocol argument is always IPPROTO_XTCP.
+ */
+#define IPPROTO_XTCP	253
+
+/* Socket option level for XTCP's own options (setsockopt/getsockopt). */
+#define SOL_XTCP	290
+
+#endif /* _UAPI_LINUX_XTCP_H */

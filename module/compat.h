@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kernel API differences XTCP builds across (6.1, 6.12, 7.3). The
+ * XTCP_HAVE_* macros are set by probes of the target tree in ../Kbuild, so
+ * no .c file tests LINUX_VERSION_CODE.
+ */
+#ifndef _XTCP_COMPAT_H
+#define _XTCP_COMPAT_H
+
+#include <linux/net.h>
+#include <linux/skbuff.h>
+#include <linux/timer.h>
+#include <net/net_namespace.h>
+#include <net/sock.h>
+
+/* 6.10 passes accept flags and results in struct proto_accept_arg. */
+/*
+ * 6.10 passes accept flags and results in struct proto_accept_arg; the
+ * prototypes are spelled out under XTCP_HAVE_PROTO_ACCEPT_ARG.
+ */
+
+/* 7.x bind/connect take a struct sockaddr_unsized. */
+#ifdef XTCP_HAVE_SOCKADDR_UNSIZED
+#define xtcp_uaddr	sockaddr_unsized
+#else
+#define xtcp_uaddr	sockaddr
+#endif
+
+/* 6.1 has neither sk_skb_reason_drop() nor register_net_sysctl_sz(). */
+#ifndef XTCP_HAVE_SK_SKB_REASON_DROP
+static inline void sk_skb_reason_drop(struct sock *sk, struct sk_buff *skb,
+				      enum skb_drop_reason reason)
+{
+	kfree_skb_reason(skb, reason);
+}
+#endif
+
+#ifndef XTCP_HAVE_REGISTER_NET_SYSCTL_SZ
+static inline struct ctl_table_header *
+register_net_sysctl_sz(struct net *net, const char *path,
+		       struct ctl_table *table, size_t table_size)
+{
+	return register_net_sysctl(net, path, table);
+}
+#endif
+
+/* Timer API renames: timer_delete*() in 6.2, timer_container_of() in 6.16. */
+#ifndef XTCP_HAVE_TIMER_DELETE_SYNC
+#define timer_delete_sync(t)	del_timer_sync(t)
+#endif
+#ifndef XTCP_HAVE_TIMER_DELETE
+#define timer_delete(t)		del_timer(t)
+#endif
+#ifndef XTCP_HAVE_TIMER_CONTAINER_OF
+#define timer_container_of(var, t, field)	from_timer(var, t, field)
+#endif
+
+#endif /* _XTCP_COMPAT_H */

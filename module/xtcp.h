@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * XTCP private umbrella header: the structs shared between the files of the
+ * module (socket, request sock, tables, per-netns state) and the prototypes
+ * each file exports to the others.
+ */
+#ifndef _XTCP_H
+#define _XTCP_H
+
+#include <linux/list.h>
+#include <linux/rculist_nulls.h>
+#include <linux/siphash.h>
+#include <linux/spinlock.h>
+#include <linux/tcp.h>
+#include <linux/timer.h>
+#include <net/inet_sock.h>
+#include <net/sock.h>
+#include <net/tcp_states.h>
+#include <linux/xtcp.h>
+
+#include "compat.h"
+
+/* Module parameters (xtcp_main.c). */
+extern int xtcp_ip_proto;
+
+/* Wire constants. */
+#define XTCP_HDR_LEN		20	/* same fixed header as struct tcphdr */
+#define XTCP_SYN_OPT_LEN	8	/* MSS (4) + NOP + window scale (3) */
+#define XTCP_MAX_HDR_LEN	60
+#define XTCP_MAX_HEADER		(XTCP_MAX_HDR_LEN + MAX_HEADER + 128)
+#define XTCP_DEFAULT_MSS	536
+#define XTCP_RCV_WSCALE		7
+#define XTCP_MAX_WSCALE		14
+#define XTCP_RCV_WND		65535
+
+/**
+ * struct xtcp_opts - options parsed from a SYN or SYN-ACK
+ * @mss: peer's maximum segment size, 0 when absent
+ * @wscale: peer's window scale shift (clamped to 14)
+ * @wscale_ok: the peer sent a window scale option
+ */
+struct xtcp_opts {
+	u16	mss;
+	u8	wscale;
+	u8	wscale_ok;
+};
+
+struct xtcp_bind_bucket;
+struct xtcp_bind2_bucket;
+
+/**
+ * struct xtcp_sock - an XTCP full socket ("xp" in the code)
+ * @inet: IPv4 socket state; addresses and ports live in its sock_common
+ * @bb: bind bucket for inet_num (port), under the bhash bucket lock
+ * @bind_node: entry in @bb->owners
+ * @bb2: bind bucket for (inet_rcv_saddr, inet_num), under the bhash2 lock
+ * @bind2_node: entry in @bb2->owners
+ * @iss: initial send sequence number
+ * @irs: initial receive sequence number (peer's ISN)
+ * @snd_una: oldest unacknowledged sequence number
+ * @snd_nxt: next sequence number to send
+ * @rcv_nxt: next sequence number expected from the peer
+ * @snd_wnd: peer's advertised window, already scaled
+ * @mss: effective send MSS
+ * @snd_wscale: peer's window scale shift
+ * @rcv_wscale: our window scale shift
+ * @syn_retries: SYN retransmissions done so far (SYN_SENT)
+ * @rto: current retransmission timeout in jiffies
+ * @rtx_timer: SYN retransmit timer; holds a socket reference while pending
+ * @reqs_lock: protects @reqs, @reqs_len and @closing (listener)
+ * @reqs: this listener's request socks (struct xtcp_request_sock.list)
+ * @reqs_len: number of entries on @reqs
+ * @closing: set once the listener stops: no new requests or children
+ * @acceptq_lock: protects @acceptq and sk_ack_backlog (listener)
+ * @acceptq: established children waiting for accept()
+ * @accept_node: entry of a child on its listener's @acceptq
+ *
+ * Every lock and list above is initialised once at socket creation (and
+ * again for a clone, which starts from a copy of its listener), never by
+ * listen(): a listen() racing with a SYN must not reinitialise a lock that a
+ * softirq holds.
+ */
+struct xtcp_sock {
+	struct inet_sock		inet;
+
+	struct xtcp_bind_bucket		*bb;
+	struct hlist_node		bind_node;
+	struct xtcp_bind2_bucket	*bb2;
+	struct hlist_node		bind2_node;
+
+	u32				iss;
+	u32				irs;
+	u32				snd_una;
+	u32				snd_nxt;
+	u32				rcv_nxt;
+	u32				snd_wnd;
+	u16				mss;
+	u8				snd_wscale;
+	u8				rcv_wscale;
+
+	u8				syn_retries;
+	u32				rto;
+	struct timer_list		rtx_timer;
+
+	spinlock_t			reqs_lock;	/* see kernel-doc */
+	struct list_head		reqs;
+	u32				reqs_len;
+	bool				closing;
+	spinlock_t			acceptq_lock;	/* see kernel-doc */
+	struct list_head		acceptq;
+	struct list_head		accept_node;
+};
+
+static inline struct xtcp_sock *xtcp_sk(const struct sock *sk)
+{
+	return (struct xtcp_sock *)sk;
+}
+
+/**
+ * struct xtcp_request_sock - a half-open passive connection (TCP_NEW_SYN_RECV)
+ * @common: addresses, ports, state, netns, refcount and ehash node; the
+ *	first member so an ehash chain holds request socks and full sockets
+ *	alike
+ * @listener: the listener that answered the SYN; a reference is held
+ * @list: entry on @listener's reqs list, under its reqs_lock
+ * @timer: SYN-ACK retransmit timer, armed while the request is hashed
+ * @rcu: deferred free after unlinking (lookups run under RCU)
+ * @iss: our ISN (SYN-ACK sequence number)
+ * @irs: peer's ISN
+ * @mss: MSS the peer announced
+ * @snd_wscale: peer's window scale shift
+ * @wscale_ok: the peer sent a window scale option
+ * @retrans: SYN-ACK retransmissions done by the timer
+ * @rto: current SYN-ACK timeout in jiffies
+ *
+ * Lifetime: one reference for the ehash (and @list) membership, plus one per
+ * lookup in flight. Whoever unhashes the request (final ACK, RST, timer
+ * giving up, listener close, netns exit) owns its teardown: it stops the
+ * timer with timer_delete_sync() (unless it is the timer) and drops the
+ * hash reference. Membership of the ehash and of @list change together
+ * under the listener's reqs_lock, so "hashed" has one meaning.
+ */
+struct xtcp_request_sock {
+	struct sock_common	common;
+	struct sock		*listener;
+	struct list_head	list;
+	struct timer_list	timer;
+	struct rcu_head		rcu;
+	u32			iss;
+	u32			irs;
+	u16			mss;
+	u8			snd_wscale;
+	u8			wscale_ok;
+	u8			retrans;
+	u32			rto;
+};
+
+#define xreq_daddr	common.skc_daddr
+#define xreq_laddr	common.skc_rcv_saddr
+#define xreq_dport	common.skc_dport
+#define xreq_num	common.skc_num
+
+/* Per-netns state (xtcp_ctrl.c). */
+struct xtcp_net {
+	int			syn_retries;
+	int			synack_retries;
+	int			max_syn_backlog;
+	int			rto_init_ms;
+	int			rto_max_ms;
+	struct ctl_table_header	*sysctl_hdr;
+	struct ctl_table	*sysctl_table;
+	struct xtcp_mib __percpu *mib;
+	struct proc_dir_entry	*proc_dir;
+};
+
+struct xtcp_net *xtcp_pernet(const struct net *net);
+int xtcp_ctrl_init(void);
+void xtcp_ctrl_exit(void);
+u32 xtcp_rto_init(const struct net *net);
+u32 xtcp_rto_next(const struct net *net, u32 rto);
+
+/* Tables (xtcp_hash.c). */
+int xtcp_hash_init(void);
+void xtcp_hash_exit(void);
+u32 xtcp_ehashfn(const struct net *net, __be32 laddr, u16 lport,
+		 __be32 faddr, __be16 fport);
+struct sock *xtcp_ehash_lookup(struct net *net, __be32 saddr, __be16 sport,
+			       __be32 daddr, u16 hnum, int dif, int sdif);
+int xtcp_ehash_insert_unique(struct sock_common *skc);
+bool xtcp_ehash_remove(struct sock_common *skc);
+bool xtcp_ehash_replace(struct sock_common *old, struct sock_common *new);
+struct sock *xtcp_listener_lookup(struct net *net, struct sk_buff *skb,
+				  __be32 saddr, __be16 sport,
+				  __be32 daddr, u16 hnum, int dif, int sdif);
+void xtcp_lhash_add(struct sock *sk);
+void xtcp_lhash_remove(struct sock *sk);
+void xtcp_ehash_purge_net(struct net *net);
+void xtcp_proc_walk(struct net *net,
+		    void (*fn)(struct sock_common *skc, void *arg), void *arg);
+u32 xtcp_port_offset(__be32 saddr, __be32 daddr, __be16 dport);
+u32 xtcp_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
+spinlock_t *xtcp_ehash_lock(u32 hash);
+
+/* Bind tables (xtcp_bind.c). */
+int xtcp_bind_init(void);
+void xtcp_bind_exit(void);
+int xtcp_get_port(struct sock *sk, unsigned short snum);
+void xtcp_put_port(struct sock *sk);
+int xtcp_inherit_port(struct sock *child, const struct sock *lst);
+int xtcp_connect_port(struct sock *sk);
+int xtcp_bind2_update_saddr(struct sock *sk, __be32 saddr);
+
+/* Socket layer (xtcp_sock.c). */
+int xtcp_sock_register(void);
+void xtcp_sock_unregister(void);
+void xtcp_sock_init_queues(struct sock *sk);
+void xtcp_set_state(struct sock *sk, int state);
+void xtcp_done(struct sock *sk);
+int xtcp_disconnect(struct sock *sk, int flags);
+extern struct proto xtcp_prot;
+
+/* Listen and accept (xtcp_listen.c). */
+int xtcp_listen(struct socket *sock, int backlog);
+#ifdef XTCP_HAVE_PROTO_ACCEPT_ARG
+int xtcp_accept(struct socket *sock, struct socket *newsock,
+		struct proto_accept_arg *arg);
+#else
+int xtcp_accept(struct socket *sock, struct socket *newsock, int flags,
+		bool kern);
+#endif
+void xtcp_listen_stop(struct sock *sk);
+bool xtcp_acceptq_add(struct sock *lst, struct sock *child);
+
+/* Request socks (xtcp_reqsk.c). */
+int xtcp_reqsk_init(void);
+void xtcp_reqsk_exit(void);
+void xtcp_conn_request(struct sock *lst, struct sk_buff *skb);
+void xtcp_reqsk_rcv(struct xtcp_request_sock *req, struct sk_buff *skb);
+void xtcp_reqsk_put(struct xtcp_request_sock *req);
+bool xtcp_reqsk_unlink(struct xtcp_request_sock *req);
+void xtcp_reqsk_kill(struct xtcp_request_sock *req, bool rst);
+void xtcp_reqsk_timer(struct timer_list *t);
+
+/* Children (xtcp_child.c). */
+struct sock *xtcp_child_create(struct sock *lst,
+			       struct xtcp_request_sock *req);
+bool xtcp_child_hash_and_queue(struct sock *lst,
+			       struct xtcp_request_sock *req,
+			       struct sock *child);
+void xtcp_child_abort(struct sock *child);
+
+/* Active open (xtcp_connect.c). */
+int xtcp_stream_connect(struct socket *sock, struct xtcp_uaddr *uaddr,
+			int addr_len, int flags);
+void xtcp_synsent_rcv(struct sock *sk, struct sk_buff *skb);
+
+/* Input (xtcp_input.c). */
+int xtcp_rcv(struct sk_buff *skb);
+int xtcp_do_rcv(struct sock *sk, struct sk_buff *skb);
+void xtcp_parse_options(const struct tcphdr *th, struct xtcp_opts *opts);
+
+/* Output (xtcp_output.c). */
+int xtcp_send_syn(struct sock *sk);
+int xtcp_send_ack(struct sock *sk);
+void xtcp_send_active_reset(struct sock *sk);
+int xtcp_send_synack(const struct xtcp_request_sock *req);
+void xtcp_send_reset(struct net *net, struct sk_buff *skb);
+void xtcp_reqsk_send_reset(const struct xtcp_request_sock *req);
+int xtcp_send_data(struct sock *sk, struct sk_buff *skb, bool fin);
+
+/* Timers (xtcp_timer.c). */
+void xtcp_rtx_timer_init(struct sock *sk);
+void xtcp_rtx_timer_arm(struct sock *sk, unsigned long when);
+void xtcp_rtx_timer_stop(struct sock *sk, bool sync);
+void xtcp_reqsk_timer_arm(struct xtcp_request_sock *req);
+
+/* Data path (xtcp_data.c). */
+int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t len);
+int xtcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
+		 int flags);
+void xtcp_data_rcv(struct sock *sk, struct sk_buff *skb);
+
+/* proc (xtcp_proc.c). */
+int xtcp_proc_init_net(struct net *net);
+void xtcp_proc_exit_net(struct net *net);
+
+#endif /* _XTCP_H */

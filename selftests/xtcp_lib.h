@@ -1,0 +1,667 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the XTCP selftests: the per-family fixture variant,
+ * fresh network namespaces, sysctls, counters, /proc socket views, and a
+ * TCP-shaped segment builder for raw-socket tests.
+ *
+ * Every API test runs the same body twice, once with AF_INET/IPPROTO_TCP
+ * (Linux TCP, the reference) and once with AF_XTCP/IPPROTO_XTCP, and asserts
+ * identical results. The AF_XTCP variant SKIPs when the family is not
+ * registered (socket() fails with EAFNOSUPPORT), e.g. on a host without
+ * xtcp.ko.
+ */
+#ifndef XTCP_SELFTEST_LIB_H
+#define XTCP_SELFTEST_LIB_H
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../include/uapi/linux/xtcp.h"
+
+/* One protocol under test. */
+struct xfam {
+	int family;		/* socket() and sockaddr family */
+	int protocol;		/* socket() protocol argument */
+	int ipproto;		/* IP protocol number on the wire */
+	const char *name;
+};
+
+#define XFAM_TCP  { AF_INET, IPPROTO_TCP, IPPROTO_TCP, "tcp" }
+#define XFAM_XTCP { AF_XTCP, IPPROTO_XTCP, IPPROTO_XTCP, "xtcp" }
+
+static inline bool is_xtcp(const struct xfam *f)
+{
+	return f->family == AF_XTCP;
+}
+
+/* 0 if socket(family, SOCK_STREAM, protocol) works, else its errno. */
+static inline int xfam_probe(const struct xfam *f)
+{
+	int fd = socket(f->family, SOCK_STREAM, f->protocol);
+
+	if (fd < 0)
+		return errno;
+	close(fd);
+	return 0;
+}
+
+static inline int xsock(const struct xfam *f, int flags)
+{
+	return socket(f->family, SOCK_STREAM | flags, f->protocol);
+}
+
+static inline struct sockaddr_in xaddr(const struct xfam *f, const char *ip,
+				       uint16_t port)
+{
+	struct sockaddr_in sin;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = f->family;
+	sin.sin_port = htons(port);
+	inet_pton(AF_INET, ip, &sin.sin_addr);
+	return sin;
+}
+
+static inline int xbind(const struct xfam *f, int fd, const char *ip,
+			uint16_t port)
+{
+	struct sockaddr_in sin = xaddr(f, ip, port);
+
+	return bind(fd, (struct sockaddr *)&sin, sizeof(sin)) ? errno : 0;
+}
+
+static inline int xconnect(const struct xfam *f, int fd, const char *ip,
+			   uint16_t port)
+{
+	struct sockaddr_in sin = xaddr(f, ip, port);
+
+	return connect(fd, (struct sockaddr *)&sin, sizeof(sin)) ? errno : 0;
+}
+
+static inline int setint(int fd, int level, int opt, int val)
+{
+	return setsockopt(fd, level, opt, &val, sizeof(val)) ? errno : 0;
+}
+
+static inline int so_error(int fd)
+{
+	socklen_t len = sizeof(int);
+	int err = -1;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len))
+		return -errno;
+	return err;
+}
+
+/* Local port of a bound socket, or -1. */
+static inline int local_port(int fd)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+
+	if (getsockname(fd, (struct sockaddr *)&sin, &len))
+		return -1;
+	return ntohs(sin.sin_port);
+}
+
+static inline double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static inline void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* poll() one fd; returns revents (0 on timeout, -1 on error). */
+static inline int poll1(int fd, short events, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	int n;
+
+	do {
+		n = poll(&pfd, 1, timeout_ms);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	return n ? pfd.revents : 0;
+}
+
+static inline int set_nonblock(int fd, bool on)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0)
+		return -1;
+	return fcntl(fd, F_SETFL, on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK);
+}
+
+/*
+ * Non-blocking connect, then wait up to timeout_ms for the outcome.
+ * Returns the fd's SO_ERROR (0 = established), ETIME if still pending.
+ */
+static inline int connect_wait(const struct xfam *f, int fd, const char *ip,
+			       uint16_t port, int timeout_ms)
+{
+	int err;
+
+	set_nonblock(fd, true);
+	err = xconnect(f, fd, ip, port);
+	if (err == 0)
+		goto out;
+	if (err != EINPROGRESS)
+		return err;
+	if (poll1(fd, POLLOUT, timeout_ms) <= 0)
+		return ETIME;
+	err = so_error(fd);
+out:
+	set_nonblock(fd, false);
+	return err;
+}
+
+/* ---- files, sysctls ---------------------------------------------------- */
+
+static inline int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+	int err = 0;
+
+	if (fd < 0)
+		return errno;
+	n = write(fd, val, strlen(val));
+	if (n < 0)
+		err = errno;
+	close(fd);
+	return err;
+}
+
+static inline int read_file(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	return n;
+}
+
+/* sysctl by dotted name in the current netns; 0 or errno. */
+static inline int sysctl_set(const char *name, const char *val)
+{
+	char path[256];
+	char *p;
+
+	snprintf(path, sizeof(path), "/proc/sys/%s", name);
+	for (p = path + 10; *p; p++)
+		if (*p == '.')
+			*p = '/';
+	return write_file(path, val);
+}
+
+static inline long sysctl_get(const char *name)
+{
+	char path[256], buf[128];
+	char *p;
+
+	snprintf(path, sizeof(path), "/proc/sys/%s", name);
+	for (p = path + 10; *p; p++)
+		if (*p == '.')
+			*p = '/';
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		return -1;
+	return strtol(buf, NULL, 0);
+}
+
+/* ---- network namespaces -------------------------------------------------- */
+
+static inline int run(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	st = system(cmd);
+	if (st == -1 || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+/* Bring lo up in the current netns (no iproute2 needed). */
+static inline int lo_up(void)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	int ret = -1;
+
+	if (fd < 0)
+		return -1;
+	strcpy(ifr.ifr_name, "lo");
+	if (!ioctl(fd, SIOCGIFFLAGS, &ifr)) {
+		ifr.ifr_flags |= IFF_UP;
+		ret = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	close(fd);
+	return ret;
+}
+
+/*
+ * Create a new netns with lo up, switch into it and return an fd for it
+ * (inherited by children, so "ip ... netns /proc/self/fd/N" works).
+ */
+static inline int ns_new(void)
+{
+	if (unshare(CLONE_NEWNET))
+		return -1;
+	if (lo_up())
+		return -1;
+	return open("/proc/self/ns/net", O_RDONLY);
+}
+
+static inline int ns_enter(int nsfd)
+{
+	return setns(nsfd, CLONE_NEWNET);
+}
+
+/*
+ * Fixture setup common to all API tests: SKIP the AF_XTCP variant when the
+ * family is not registered, then move this test into a fresh netns so
+ * sysctl changes and port use never touch anyone else.
+ */
+#define XTCP_SETUP_NETNS(fam) do {					\
+	int __e = xfam_probe(fam);					\
+	if (__e == EAFNOSUPPORT && is_xtcp(fam))			\
+		SKIP(return, "AF_XTCP not registered (xtcp.ko not loaded)"); \
+	ASSERT_EQ(0, __e) TH_LOG("socket(%s): %s", (fam)->name, strerror(__e)); \
+	ASSERT_LE(0, ns_new()) TH_LOG("new netns: %s", strerror(errno)); \
+} while (0)
+
+/* Raise RLIMIT_NOFILE (tests with many sockets). */
+static inline void raise_nofile(rlim_t n)
+{
+	struct rlimit rl;
+
+	getrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_max < n)
+		rl.rlim_max = n;
+	if (rl.rlim_cur < n)
+		rl.rlim_cur = n;
+	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+/* ---- counters -------------------------------------------------------- */
+
+/* Value of "Key: name..." / "Key: values..." two-line tables. */
+static inline long snmp_table_get(const char *path, const char *key,
+				  const char *name)
+{
+	char hdr[8192], val[8192];
+	char *hs, *vs, *h, *v;
+	size_t klen = strlen(key);
+	long ret = -1;
+	FILE *fp = fopen(path, "r");
+
+	if (!fp)
+		return -1;
+	while (fgets(hdr, sizeof(hdr), fp) && fgets(val, sizeof(val), fp)) {
+		if (strncmp(hdr, key, klen) || hdr[klen] != ':')
+			continue;
+		h = strtok_r(hdr + klen + 1, " \n", &hs);
+		v = strtok_r(val + klen + 1, " \n", &vs);
+		while (h && v) {
+			if (!strcmp(h, name)) {
+				ret = strtol(v, NULL, 10);
+				break;
+			}
+			h = strtok_r(NULL, " \n", &hs);
+			v = strtok_r(NULL, " \n", &vs);
+		}
+		break;
+	}
+	fclose(fp);
+	return ret;
+}
+
+/* /proc/net/xtcp/snmp: "Name Value" lines. */
+static inline long xtcp_snmp_get(const char *name)
+{
+	char line[256], key[128];
+	long v, ret = -1;
+	FILE *fp = fopen("/proc/net/xtcp/snmp", "r");
+
+	if (!fp)
+		return -1;
+	while (fgets(line, sizeof(line), fp)) {
+		if (sscanf(line, "%127s %ld", key, &v) == 2 &&
+		    !strcmp(key, name)) {
+			ret = v;
+			break;
+		}
+	}
+	fclose(fp);
+	return ret;
+}
+
+/*
+ * Counter by XTCP's name, in the current netns. XTCP uses TCP's names; for
+ * TCP they live in /proc/net/snmp (Tcp:) or /proc/net/netstat (TcpExt:).
+ * Returns -1 if the counter does not exist.
+ */
+static inline long mib_get(const struct xfam *f, const char *name)
+{
+	long v;
+
+	if (is_xtcp(f))
+		return xtcp_snmp_get(name);
+	v = snmp_table_get("/proc/net/snmp", "Tcp", name);
+	if (v < 0)
+		v = snmp_table_get("/proc/net/netstat", "TcpExt", name);
+	return v;
+}
+
+/* ---- /proc/net/{tcp,xtcp/sockets} -------------------------------------- */
+
+static inline const char *proc_sockets(const struct xfam *f)
+{
+	return is_xtcp(f) ? "/proc/net/xtcp/sockets" : "/proc/net/tcp";
+}
+
+/*
+ * Count entries in state st (hex, e.g. 0x0A) with local port lport (0 = any).
+ * Returns -1 if the file is missing. For a listener the rx_queue column is
+ * the accept-queue length; *rxq gets it for the last match.
+ */
+static inline int proc_count(const struct xfam *f, int st, int lport, int *rxq)
+{
+	unsigned int laddr, lp, raddr, rp, state, txq, rq;
+	char line[512];
+	int n = 0;
+	FILE *fp = fopen(proc_sockets(f), "r");
+
+	if (!fp)
+		return -1;
+	while (fgets(line, sizeof(line), fp)) {
+		if (sscanf(line, " %*d: %x:%x %x:%x %x %x:%x", &laddr, &lp,
+			   &raddr, &rp, &state, &txq, &rq) != 7)
+			continue;
+		if ((int)state != st || (lport && (int)lp != lport))
+			continue;
+		n++;
+		if (rxq)
+			*rxq = rq;
+	}
+	fclose(fp);
+	return n;
+}
+
+#define ST_ESTABLISHED	0x01
+#define ST_SYN_SENT	0x02
+#define ST_SYN_RECV	0x03
+#define ST_LISTEN	0x0A
+#define ST_NEW_SYN_RECV	0x0C
+
+/* Request socks show as 03 in /proc/net/tcp, 0C in XTCP's view. */
+static inline int st_reqsk(const struct xfam *f)
+{
+	return is_xtcp(f) ? ST_NEW_SYN_RECV : ST_SYN_RECV;
+}
+
+/* ---- TCP-shaped segments for raw sockets ------------------------------- */
+
+static inline uint16_t csum_fold32(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return ~sum;
+}
+
+static inline uint32_t csum_add(uint32_t sum, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	while (len > 1) {
+		sum += (p[0] << 8) | p[1];
+		p += 2;
+		len -= 2;
+	}
+	if (len)
+		sum += p[0] << 8;
+	return sum;
+}
+
+/* Checksum over the IPv4 pseudo-header with protocol ipproto (host order). */
+static inline uint16_t l4_csum(uint32_t saddr, uint32_t daddr, int ipproto,
+			       const void *seg, size_t len)
+{
+	uint8_t ph[12];
+	uint32_t sum = 0;
+
+	memcpy(ph, &saddr, 4);
+	memcpy(ph + 4, &daddr, 4);
+	ph[8] = 0;
+	ph[9] = ipproto;
+	ph[10] = len >> 8;
+	ph[11] = len & 0xff;
+	sum = csum_add(sum, ph, sizeof(ph));
+	sum = csum_add(sum, seg, len);
+	return csum_fold32(sum);
+}
+
+/*
+ * Build a TCP-shaped segment (20 bytes + MSS option for SYNs) into buf;
+ * addresses in network order. Returns its length.
+ */
+static inline size_t build_seg(void *buf, uint32_t saddr, uint32_t daddr,
+			       int ipproto, uint16_t sport, uint16_t dport,
+			       uint32_t seq, uint32_t ack, uint8_t flags)
+{
+	struct tcphdr *th = buf;
+	size_t len = sizeof(*th);
+	uint8_t *opt = (uint8_t *)buf + sizeof(*th);
+
+	memset(th, 0, sizeof(*th));
+	th->source = htons(sport);
+	th->dest = htons(dport);
+	th->seq = htonl(seq);
+	th->ack_seq = htonl(ack);
+	th->window = htons(65535);
+	((uint8_t *)th)[13] = flags;
+	if (flags & TH_SYN) {
+		opt[0] = 2;	/* MSS */
+		opt[1] = 4;
+		opt[2] = 1460 >> 8;
+		opt[3] = 1460 & 0xff;
+		len += 4;
+	}
+	th->doff = len / 4;
+	th->check = htons(l4_csum(saddr, daddr, ipproto, buf, len));
+	return len;
+}
+
+/* Send a segment from a raw socket (kernel adds the IP header). */
+static inline int raw_send_seg(int rawfd, const char *src, const char *dst,
+			       int ipproto, uint16_t sport, uint16_t dport,
+			       uint32_t seq, uint32_t ack, uint8_t flags)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	uint32_t saddr, daddr;
+	uint8_t buf[64];
+	size_t len;
+
+	inet_pton(AF_INET, src, &saddr);
+	inet_pton(AF_INET, dst, &daddr);
+	sin.sin_addr.s_addr = daddr;
+	len = build_seg(buf, saddr, daddr, ipproto, sport, dport, seq, ack,
+			flags);
+	if (sendto(rawfd, buf, len, 0, (struct sockaddr *)&sin,
+		   sizeof(sin)) != (ssize_t)len)
+		return errno;
+	return 0;
+}
+
+/* ---- two namespaces joined by veth --------------------------------------- */
+
+/*
+ * S ("server", vs 10.0.0.1/24) and C ("client", vc 10.0.0.2/24) joined by a
+ * veth pair. With fake_neigh, S resolves 10.0.0.2 to a MAC nobody owns, so
+ * whatever S sends to C is dropped at vc before IP (C's stack never answers
+ * S's SYN-ACKs with an RST) while a packet socket on vs still sees it.
+ * Returns with the caller in S.
+ */
+struct twons {
+	int home, s, c;
+};
+
+#define NS_S_ADDR "10.0.0.1"
+#define NS_C_ADDR "10.0.0.2"
+#define FAKE_MAC  "02:00:00:00:00:02"
+
+static inline int twons_setup(struct twons *t, bool fake_neigh)
+{
+	t->home = open("/proc/self/ns/net", O_RDONLY);
+	t->s = ns_new();
+	t->c = ns_new();
+	if (t->home < 0 || t->s < 0 || t->c < 0)
+		return -1;
+	/* now in C */
+	if (run("ip link add name vc type veth peer name vs netns /proc/%d/fd/%d",
+		getpid(), t->s) ||
+	    run("ip addr add " NS_C_ADDR "/24 dev vc && ip link set vc up"))
+		return -1;
+	if (ns_enter(t->s))
+		return -1;
+	if (run("ip addr add " NS_S_ADDR "/24 dev vs && ip link set vs up"))
+		return -1;
+	if (fake_neigh &&
+	    run("ip neigh replace " NS_C_ADDR " lladdr " FAKE_MAC
+		" dev vs nud permanent"))
+		return -1;
+	return 0;
+}
+
+/* ---- packet capture of one IP protocol on one device -------------------- */
+
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+
+struct seg {
+	double t;		/* receive time, seconds (monotonic) */
+	uint32_t saddr, daddr;	/* network order */
+	uint16_t sport, dport;	/* host order */
+	uint32_t seq, ack;
+	uint8_t flags;
+	int outgoing;
+};
+
+/* Packet socket on ifname in the current netns, IPv4 only. */
+static inline int cap_open(const char *ifname)
+{
+	struct sockaddr_ll sll = { 0 };
+	int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK, htons(ETH_P_IP));
+
+	if (fd < 0)
+		return -1;
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(ETH_P_IP);
+	sll.sll_ifindex = if_nametoindex(ifname);
+	if (!sll.sll_ifindex || bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Next segment of IP protocol ipproto within timeout_ms (1) or timeout (0).
+ */
+static inline int cap_next(int fd, int ipproto, struct seg *sg, int timeout_ms)
+{
+	double end = now_s() + timeout_ms / 1000.0;
+	uint8_t buf[2048];
+	struct sockaddr_ll sll;
+	socklen_t sl;
+	ssize_t n;
+
+	for (;;) {
+		int left = (int)((end - now_s()) * 1000);
+
+		if (left < 0)
+			left = 0;
+		sl = sizeof(sll);
+		n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&sll, &sl);
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				return -1;
+			if (!left)
+				return 0;
+			poll1(fd, POLLIN, left);
+			continue;
+		}
+		{
+			struct iphdr *ip = (struct iphdr *)buf;
+			struct tcphdr *th;
+
+			if (n < (ssize_t)sizeof(*ip) || ip->protocol != ipproto ||
+			    n < ip->ihl * 4 + (ssize_t)sizeof(*th))
+				continue;
+			th = (struct tcphdr *)(buf + ip->ihl * 4);
+			sg->t = now_s();
+			sg->saddr = ip->saddr;
+			sg->daddr = ip->daddr;
+			sg->sport = ntohs(th->source);
+			sg->dport = ntohs(th->dest);
+			sg->seq = ntohl(th->seq);
+			sg->ack = ntohl(th->ack_seq);
+			sg->flags = ((uint8_t *)th)[13];
+			sg->outgoing = sll.sll_pkttype == PACKET_OUTGOING;
+			return 1;
+		}
+	}
+}
+
+#ifndef TH_FIN
+#define TH_FIN	0x01
+#define TH_SYN	0x02
+#define TH_RST	0x04
+#define TH_PUSH	0x08
+#define TH_ACK	0x10
+#endif
+
+#endif /* XTCP_SELFTEST_LIB_H */

@@ -576,6 +576,71 @@ static inline int twons_setup(struct twons *t, bool fake_neigh)
 	return 0;
 }
 
+/*
+ * A destination that never answers, in the current netns: veth va/vb, va
+ * 10.0.0.1/24, and 10.0.0.2 resolved to a MAC nobody owns, so segments to
+ * it leave va (a packet socket on va sees them) and are dropped at vb.
+ */
+#define BH_LOCAL "10.0.0.1"
+#define BH_PEER  "10.0.0.2"
+
+static inline int blackhole_setup(void)
+{
+	return run("ip link add name va type veth peer name vb && "
+		   "ip addr add " BH_LOCAL "/24 dev va && "
+		   "ip link set va up && ip link set vb up && "
+		   "ip neigh replace " BH_PEER " lladdr " FAKE_MAC
+		   " dev va nud permanent");
+}
+
+/*
+ * Shorten the SYN retransmission schedule in the current netns: retries
+ * retransmissions, XTCP's first RTO rto_ms (TCP's is fixed at 1 s). Returns
+ * the first RTO in ms, or -1 with errno set.
+ */
+static inline int syn_timers_set(const struct xfam *f, int retries, int rto_ms)
+{
+	char buf[16];
+	int err;
+
+	snprintf(buf, sizeof(buf), "%d", retries);
+	if (!is_xtcp(f)) {
+		/* newer kernels back off linearly at first; 6.12 does not */
+		sysctl_set("net.ipv4.tcp_syn_linear_timeouts", "0");
+		err = sysctl_set("net.ipv4.tcp_syn_retries", buf);
+		errno = err;
+		return err ? -1 : 1000;
+	}
+	err = sysctl_set("net.xtcp.syn_retries", buf);
+	if (!err) {
+		snprintf(buf, sizeof(buf), "%d", rto_ms);
+		err = sysctl_set("net.xtcp.rto_init_ms", buf);
+	}
+	errno = err;
+	return err ? -1 : rto_ms;
+}
+
+static inline int synack_timers_set(const struct xfam *f, int retries,
+				    int rto_ms)
+{
+	char buf[16];
+	int err;
+
+	snprintf(buf, sizeof(buf), "%d", retries);
+	if (!is_xtcp(f)) {
+		err = sysctl_set("net.ipv4.tcp_synack_retries", buf);
+		errno = err;
+		return err ? -1 : 1000;
+	}
+	err = sysctl_set("net.xtcp.synack_retries", buf);
+	if (!err) {
+		snprintf(buf, sizeof(buf), "%d", rto_ms);
+		err = sysctl_set("net.xtcp.rto_init_ms", buf);
+	}
+	errno = err;
+	return err ? -1 : rto_ms;
+}
+
 /* ---- packet capture of one IP protocol on one device -------------------- */
 
 #include <linux/if_packet.h>

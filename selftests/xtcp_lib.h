@@ -647,7 +647,7 @@ static inline int synack_timers_set(const struct xfam *f, int retries,
 #include <net/ethernet.h>
 
 struct seg {
-	double t;		/* receive time, seconds (monotonic) */
+	double t;		/* kernel capture time, s (CLOCK_REALTIME) */
 	uint32_t saddr, daddr;	/* network order */
 	uint16_t sport, dport;	/* host order */
 	uint32_t seq, ack;
@@ -655,16 +655,21 @@ struct seg {
 	int outgoing;
 };
 
-/* Packet socket on ifname in the current netns, IPv4 only. */
+/*
+ * Packet socket on ifname in the current netns. ETH_P_ALL, as only such
+ * taps see outgoing frames; cap_next() keeps IPv4.
+ */
 static inline int cap_open(const char *ifname)
 {
 	struct sockaddr_ll sll = { 0 };
-	int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK, htons(ETH_P_IP));
+	int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK, htons(ETH_P_ALL));
 
 	if (fd < 0)
 		return -1;
+	/* timestamp frames as they pass (SCM_TIMESTAMPNS) */
+	setint(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1);
 	sll.sll_family = AF_PACKET;
-	sll.sll_protocol = htons(ETH_P_IP);
+	sll.sll_protocol = htons(ETH_P_ALL);
 	sll.sll_ifindex = if_nametoindex(ifname);
 	if (!sll.sll_ifindex || bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
 		close(fd);
@@ -680,8 +685,9 @@ static inline int cap_next(int fd, int ipproto, struct seg *sg, int timeout_ms)
 {
 	double end = now_s() + timeout_ms / 1000.0;
 	uint8_t buf[2048];
+	char cbuf[CMSG_SPACE(sizeof(struct timespec)) * 2];
 	struct sockaddr_ll sll;
-	socklen_t sl;
+	double stamp;
 	ssize_t n;
 
 	for (;;) {
@@ -689,8 +695,29 @@ static inline int cap_next(int fd, int ipproto, struct seg *sg, int timeout_ms)
 
 		if (left < 0)
 			left = 0;
-		sl = sizeof(sll);
-		n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&sll, &sl);
+		{
+			struct iovec iov = { buf, sizeof(buf) };
+			struct msghdr msg = {
+				.msg_name = &sll, .msg_namelen = sizeof(sll),
+				.msg_iov = &iov, .msg_iovlen = 1,
+				.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+			};
+
+			n = recvmsg(fd, &msg, 0);
+			stamp = 0;
+			if (n >= 0) {
+				struct cmsghdr *cm;
+
+				for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
+					if (cm->cmsg_level == SOL_SOCKET &&
+					    cm->cmsg_type == SCM_TIMESTAMPNS) {
+						struct timespec ts;
+
+						memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+						stamp = ts.tv_sec + ts.tv_nsec / 1e9;
+					}
+			}
+		}
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR)
 				return -1;
@@ -703,11 +730,12 @@ static inline int cap_next(int fd, int ipproto, struct seg *sg, int timeout_ms)
 			struct iphdr *ip = (struct iphdr *)buf;
 			struct tcphdr *th;
 
-			if (n < (ssize_t)sizeof(*ip) || ip->protocol != ipproto ||
+			if (sll.sll_protocol != htons(ETH_P_IP) ||
+			    n < (ssize_t)sizeof(*ip) || ip->protocol != ipproto ||
 			    n < ip->ihl * 4 + (ssize_t)sizeof(*th))
 				continue;
 			th = (struct tcphdr *)(buf + ip->ihl * 4);
-			sg->t = now_s();
+			sg->t = stamp;
 			sg->saddr = ip->saddr;
 			sg->daddr = ip->daddr;
 			sg->sport = ntohs(th->source);

@@ -485,7 +485,7 @@ static inline uint16_t l4_csum(uint32_t saddr, uint32_t daddr, int ipproto,
 }
 
 /*
- * Build a TCP-shaped segment (20 bytes + MSS option for SYNs) into buf;
+ * Build a TCP-shaped segment (20 bytes; SYNs add MSS and window scale) into buf;
  * addresses in network order. Returns its length.
  */
 static inline size_t build_seg(void *buf, uint32_t saddr, uint32_t daddr,
@@ -504,11 +504,15 @@ static inline size_t build_seg(void *buf, uint32_t saddr, uint32_t daddr,
 	th->window = htons(65535);
 	((uint8_t *)th)[13] = flags;
 	if (flags & TH_SYN) {
-		opt[0] = 2;	/* MSS */
+		opt[0] = 2;	/* MSS 1460 */
 		opt[1] = 4;
 		opt[2] = 1460 >> 8;
 		opt[3] = 1460 & 0xff;
-		len += 4;
+		opt[4] = 1;	/* NOP */
+		opt[5] = 3;	/* window scale 7 */
+		opt[6] = 3;
+		opt[7] = 7;
+		len += 8;
 	}
 	th->doff = len / 4;
 	th->check = htons(l4_csum(saddr, daddr, ipproto, buf, len));
@@ -653,6 +657,8 @@ struct seg {
 	uint32_t seq, ack;
 	uint8_t flags;
 	int outgoing;
+	int mss, wscale;	/* options, -1 if absent */
+	int csum_ok;		/* checksum valid with this ipproto */
 };
 
 /*
@@ -744,6 +750,35 @@ static inline int cap_next(int fd, int ipproto, struct seg *sg, int timeout_ms)
 			sg->ack = ntohl(th->ack_seq);
 			sg->flags = ((uint8_t *)th)[13];
 			sg->outgoing = sll.sll_pkttype == PACKET_OUTGOING;
+			sg->mss = sg->wscale = -1;
+			{
+				uint8_t *o = (uint8_t *)th + sizeof(*th);
+				uint8_t *end = (uint8_t *)th + th->doff * 4;
+				size_t l4len = ntohs(ip->tot_len) - ip->ihl * 4;
+
+				if (end > buf + n)
+					end = buf + n;
+				while (o < end && *o != 0) {
+					if (*o == 1) {
+						o++;
+						continue;
+					}
+					if (o + 1 >= end || o[1] < 2 || o + o[1] > end)
+						break;
+					if (o[0] == 2 && o[1] == 4)
+						sg->mss = (o[2] << 8) | o[3];
+					if (o[0] == 3 && o[1] == 3)
+						sg->wscale = o[2];
+					o += o[1];
+				}
+				/*
+				 * Outgoing frames may carry a partial checksum
+				 * (offload); only judge frames we received whole.
+				 */
+				sg->csum_ok = l4len <= (size_t)(n - ip->ihl * 4) &&
+					l4_csum(ip->saddr, ip->daddr, ipproto, th,
+						l4len) == 0;
+			}
 			return 1;
 		}
 	}

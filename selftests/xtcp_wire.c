@@ -340,6 +340,64 @@ TEST_F(wire, bad_checksum)
 	close(l);
 }
 
+/*
+ * Request queue limit: with backlog 4 a listener holds 5 request socks
+ * (queue length > backlog is full, as for the accept queue); further SYNs
+ * are dropped and counted in ListenDrops.
+ */
+TEST_F(wire, request_queue_limit)
+{
+	const struct xfam *f = &variant->f;
+	long drops = mib_get(f, "ListenDrops");
+	int l, i, n = 0;
+
+	ASSERT_LT(0, synack_timers_set(f, 5, 3000));
+	l = xsock(f, 0);
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, xbind(f, l, NS_S_ADDR, LPORT));
+	ASSERT_EQ(0, listen(l, 4));
+	for (i = 0; i < 10; i++) {
+		ASSERT_EQ(0, send_seg(self, f, 33000 + i, LPORT, 1000 * i, 0, TH_SYN));
+		/* one at a time, so none races the queue count */
+		for (int j = 0; j < 40; j++) {
+			n = proc_count(f, st_reqsk(f), LPORT, NULL);
+			if (n > i || n >= 5)
+				break;
+			sleep_ms(25);
+		}
+	}
+	sleep_ms(200);
+	n = proc_count(f, st_reqsk(f), LPORT, NULL);
+	EXPECT_EQ(5, n);
+	EXPECT_EQ(drops + 5, mib_get(f, "ListenDrops"));
+	if (is_xtcp(f))
+		EXPECT_EQ(5, mib_get(f, "CurrReqs"));
+	close(l);
+}
+
+/* net.xtcp.max_syn_backlog caps the request queue below the backlog. */
+TEST_F(wire, max_syn_backlog)
+{
+	const struct xfam *f = &variant->f;
+	int l, i, n;
+
+	if (!is_xtcp(f))
+		SKIP(return, "XTCP's own sysctl");
+	ASSERT_LT(0, synack_timers_set(f, 5, 3000));
+	ASSERT_EQ(0, sysctl_set("net.xtcp.max_syn_backlog", "2"));
+	l = listener(f, LPORT);
+	ASSERT_LE(0, l);
+	for (i = 0; i < 8; i++) {
+		ASSERT_EQ(0, send_seg(self, f, 34000 + i, LPORT, 1000 * i, 0, TH_SYN));
+		sleep_ms(50);
+	}
+	sleep_ms(300);
+	n = proc_count(f, st_reqsk(f), LPORT, NULL);
+	EXPECT_LE(2, n);
+	EXPECT_GE(3, n) TH_LOG("%d request socks with max_syn_backlog 2", n);
+	close(l);
+}
+
 static long module_refcnt(void)
 {
 	char path[256], buf[32];

@@ -5,7 +5,8 @@
  * C's own stack never sees, or answers, S's replies); a packet socket on S's
  * veth records what S sends. Same body for TCP and XTCP:
  *
- * - SYN-ACK retransmission: count, identical ISN, options, and backoff with
+ * - SYN-ACK retransmission: count, identical ISN, options, checksum (with
+ *   the pseudo-header's protocol number), and backoff with
  *   the configured timers; the request sock is freed after the retry limit
  *   (XTCP: CurrReqs and ReqTimeouts counters, SynAckRetrans).
  * - a duplicate SYN is answered with the same SYN-ACK at once;
@@ -23,6 +24,7 @@
 
 FIXTURE(wire) {
 	struct twons t;
+	bool sw_csum;	/* vs computes checksums in software */
 	int cap;	/* packet socket on vs, in S */
 	int raw;	/* raw socket in C */
 };
@@ -42,8 +44,9 @@ FIXTURE_SETUP(wire)
 		SKIP(return, "AF_XTCP not registered (xtcp.ko not loaded)");
 	ASSERT_EQ(0, e);
 	ASSERT_EQ(0, twons_setup(&self->t, true));
-	/* in S */
+	/* in S; full checksums on what vs sends, so captures can verify them */
 	sysctl_set("net.ipv4.tcp_syncookies", "0");
+	self->sw_csum = !run("ethtool -K vs tx off >/dev/null 2>&1");
 	self->cap = cap_open("vs");
 	ASSERT_LE(0, self->cap);
 	ASSERT_EQ(0, ns_enter(self->t.c));
@@ -128,6 +131,9 @@ TEST_F_TIMEOUT(wire, synack_retrans, 180)
 	EXPECT_EQ(LPORT, first.sport);
 	EXPECT_LT(0, first.mss) TH_LOG("SYN-ACK without MSS option");
 	EXPECT_LE(0, first.wscale) TH_LOG("SYN-ACK without window scale");
+	if (self->sw_csum)
+		EXPECT_TRUE(first.csum_ok) TH_LOG("bad checksum (pseudo-header proto %d)",
+						  f->ipproto);
 	ts[n++] = first.t;
 	EXPECT_EQ(1, proc_count(f, st_reqsk(f), LPORT, NULL));
 	if (is_xtcp(f))
@@ -396,6 +402,41 @@ TEST_F(wire, max_syn_backlog)
 	EXPECT_LE(2, n);
 	EXPECT_GE(3, n) TH_LOG("%d request socks with max_syn_backlog 2", n);
 	close(l);
+}
+
+/*
+ * Listener closed with a half-open request: no SYN-ACK is sent for it
+ * afterwards (XTCP frees it at close: CurrReqs drops to 0), and the peer's
+ * final ACK is answered with an RST.
+ */
+TEST_F_TIMEOUT(wire, listener_close_halfopen, 60)
+{
+	const struct xfam *f = &variant->f;
+	struct seg sa, r;
+	int rto, l, i;
+
+	rto = synack_timers_set(f, 3, 300);
+	ASSERT_LT(0, rto);
+	l = listener(f, LPORT);
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, send_seg(self, f, 30500, LPORT, 500, 0, TH_SYN));
+	ASSERT_EQ(1, next_out(self, f, 30500, &sa, 10000));
+	ASSERT_EQ(SA, sa.flags);
+	close(l);
+	if (is_xtcp(f)) {
+		for (i = 0; i < 20 && mib_get(f, "CurrReqs") != 0; i++)
+			sleep_ms(50);
+		EXPECT_EQ(0, mib_get(f, "CurrReqs"));
+	}
+	/* past the next SYN-ACK retransmission times */
+	EXPECT_EQ(0, next_out(self, f, 30500, &r, 3 * rto + 500))
+		TH_LOG("sent flags 0x%x after the listener closed", r.flags);
+	EXPECT_EQ(0, proc_count(f, st_reqsk(f), LPORT, NULL));
+
+	ASSERT_EQ(0, send_seg(self, f, 30500, LPORT, 501, sa.seq + 1, TH_ACK));
+	ASSERT_EQ(1, next_out(self, f, 30500, &r, 5000)) TH_LOG("no RST");
+	EXPECT_EQ(TH_RST, r.flags);
+	EXPECT_EQ(sa.seq + 1, r.seq);
 }
 
 static long module_refcnt(void)

@@ -12,6 +12,11 @@
 #include <linux/timer.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
+#ifdef XTCP_HAVE_LINUX_UNALIGNED_H
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
 
 /* 6.10 passes accept flags and results in struct proto_accept_arg. */
 /*
@@ -53,6 +58,13 @@ register_net_sysctl_sz(struct net *net, const char *path,
 #endif
 #ifndef XTCP_HAVE_TIMER_CONTAINER_OF
 #define timer_container_of(var, t, field)	from_timer(var, t, field)
+#endif
+
+/* inet_sock.inet_id became an atomic_t in 6.6. */
+#ifdef XTCP_HAVE_ATOMIC_INET_ID
+#define xtcp_set_inet_id(inet, id)	atomic_set(&(inet)->inet_id, (id))
+#else
+#define xtcp_set_inet_id(inet, id)	((inet)->inet_id = (id))
 #endif
 
 #endif /* _XTCP_COMPAT_H */

@@ -22,6 +22,8 @@
 
 /* Module parameters (xtcp_main.c). */
 extern int xtcp_ip_proto;
+extern unsigned long xtcp_ehash_entries;
+extern unsigned long xtcp_bhash_entries;
 
 /* Wire constants. */
 #define XTCP_HDR_LEN		20	/* same fixed header as struct tcphdr */
@@ -32,6 +34,23 @@ extern int xtcp_ip_proto;
 #define XTCP_RCV_WSCALE		7
 #define XTCP_MAX_WSCALE		14
 #define XTCP_RCV_WND		65535
+
+/* Option kinds and lengths: TCP's numbers, so the wire decodes as TCP. */
+#define XTCP_OPT_EOL		0
+#define XTCP_OPT_NOP		1
+#define XTCP_OPT_MSS		2
+#define XTCP_OPT_WINDOW		3
+#define XTCP_OPTLEN_MSS		4
+#define XTCP_OPTLEN_WINDOW	3
+#define XTCP_MIN_MSS		88
+
+/* Sequence space comparisons (RFC 1982 serial arithmetic). */
+static inline bool xtcp_before(u32 seq1, u32 seq2)
+{
+	return (s32)(seq1 - seq2) < 0;
+}
+
+#define xtcp_after(seq2, seq1)	xtcp_before(seq1, seq2)
 
 /**
  * struct xtcp_opts - options parsed from a SYN or SYN-ACK
@@ -64,6 +83,8 @@ struct xtcp_bind2_bucket;
  * @mss: effective send MSS
  * @snd_wscale: peer's window scale shift
  * @rcv_wscale: our window scale shift
+ * @rcv_queued: payload bytes queued and not yet read
+ * @fin_sent: our FIN is out (shutdown(SHUT_WR) or close())
  * @syn_retries: SYN retransmissions done so far (SYN_SENT)
  * @rto: current retransmission timeout in jiffies
  * @rtx_timer: SYN retransmit timer; holds a socket reference while pending
@@ -98,6 +119,8 @@ struct xtcp_sock {
 	u8				snd_wscale;
 	u8				rcv_wscale;
 
+	u32				rcv_queued;
+	u8				fin_sent;
 	u8				syn_retries;
 	u32				rto;
 	struct timer_list		rtx_timer;
@@ -110,6 +133,12 @@ struct xtcp_sock {
 	struct list_head		acceptq;
 	struct list_head		accept_node;
 };
+
+/* Paired with inet_sk_state_load() in lockless readers (poll, lookups). */
+static inline void xtcp_state_store(struct sock *sk, int state)
+{
+	smp_store_release(&sk->sk_state, state);
+}
 
 static inline struct xtcp_sock *xtcp_sk(const struct sock *sk)
 {
@@ -235,15 +264,18 @@ bool xtcp_acceptq_add(struct sock *lst, struct sock *child);
 int xtcp_reqsk_init(void);
 void xtcp_reqsk_exit(void);
 void xtcp_conn_request(struct sock *lst, struct sk_buff *skb);
-void xtcp_reqsk_rcv(struct xtcp_request_sock *req, struct sk_buff *skb);
+bool xtcp_reqsk_rcv(struct xtcp_request_sock *req, struct sk_buff *skb);
 void xtcp_reqsk_put(struct xtcp_request_sock *req);
 bool xtcp_reqsk_unlink(struct xtcp_request_sock *req);
 void xtcp_reqsk_kill(struct xtcp_request_sock *req, bool rst);
+void xtcp_reqsk_finish(struct xtcp_request_sock *req, bool rst, bool sync);
 void xtcp_reqsk_timer(struct timer_list *t);
 
 /* Children (xtcp_child.c). */
 struct sock *xtcp_child_create(struct sock *lst,
-			       struct xtcp_request_sock *req);
+			       struct xtcp_request_sock *req,
+			       struct sk_buff *skb);
+void xtcp_child_free_unqueued(struct sock *child);
 bool xtcp_child_hash_and_queue(struct sock *lst,
 			       struct xtcp_request_sock *req,
 			       struct sock *child);
@@ -253,6 +285,7 @@ void xtcp_child_abort(struct sock *child);
 int xtcp_stream_connect(struct socket *sock, struct xtcp_uaddr *uaddr,
 			int addr_len, int flags);
 void xtcp_synsent_rcv(struct sock *sk, struct sk_buff *skb);
+void xtcp_reset(struct sock *sk);
 
 /* Input (xtcp_input.c). */
 int xtcp_rcv(struct sk_buff *skb);
@@ -267,6 +300,7 @@ int xtcp_send_synack(const struct xtcp_request_sock *req);
 void xtcp_send_reset(struct net *net, struct sk_buff *skb);
 void xtcp_reqsk_send_reset(const struct xtcp_request_sock *req);
 int xtcp_send_data(struct sock *sk, struct sk_buff *skb, bool fin);
+struct sk_buff *xtcp_data_alloc(struct sock *sk, unsigned int size);
 
 /* Timers (xtcp_timer.c). */
 void xtcp_rtx_timer_init(struct sock *sk);

@@ -13,6 +13,19 @@ int xtcp_ip_proto = IPPROTO_XTCP;
 module_param_named(ip_proto, xtcp_ip_proto, int, 0444);
 MODULE_PARM_DESC(ip_proto, "IP protocol number on the wire: 253 (default) or 254");
 
+unsigned long xtcp_ehash_entries;
+module_param_named(ehash_entries, xtcp_ehash_entries, ulong, 0444);
+MODULE_PARM_DESC(ehash_entries, "Established table buckets (0: from memory)");
+
+unsigned long xtcp_bhash_entries;
+module_param_named(bhash_entries, xtcp_bhash_entries, ulong, 0444);
+MODULE_PARM_DESC(bhash_entries, "Bind table buckets (0: from memory)");
+
+static struct net_protocol xtcp_net_protocol = {
+	.handler	= xtcp_rcv,
+	.no_policy	= 1,
+};
+
 static int __init xtcp_init(void)
 {
 	int err;
@@ -23,26 +36,68 @@ static int __init xtcp_init(void)
 		return -EINVAL;
 	}
 
-	err = proto_register(&xtcp_prot, 1);
+	err = xtcp_hash_init();
 	if (err)
 		return err;
-
+	err = xtcp_bind_init();
+	if (err)
+		goto err_bind;
+	err = xtcp_reqsk_init();
+	if (err)
+		goto err_reqsk;
+	err = proto_register(&xtcp_prot, 1);
+	if (err)
+		goto err_proto;
+	err = xtcp_ctrl_init();
+	if (err)
+		goto err_ctrl;
+	err = inet_add_protocol(&xtcp_net_protocol, xtcp_ip_proto);
+	if (err) {
+		pr_err("IP protocol %d is already handled by another module\n",
+		       xtcp_ip_proto);
+		goto err_inet;
+	}
 	/* Published last: once the family exists, sockets can be made. */
 	err = xtcp_sock_register();
 	if (err)
 		goto err_sock;
-
 	return 0;
 
 err_sock:
+	inet_del_protocol(&xtcp_net_protocol, xtcp_ip_proto);
+	synchronize_net();
+err_inet:
+	xtcp_ctrl_exit();
+err_ctrl:
 	proto_unregister(&xtcp_prot);
+err_proto:
+	rcu_barrier();
+	xtcp_reqsk_exit();
+err_reqsk:
+	xtcp_bind_exit();
+err_bind:
+	xtcp_hash_exit();
 	return err;
 }
 
+/*
+ * Module references are held by full sockets only: request socks, their
+ * timers and RCU callbacks may outlive every socket. So: stop input first
+ * (no new requests), withdraw the family, purge every netns (requests
+ * unhashed, timers deleted synchronously), wait for RCU callbacks, and
+ * only then free caches and tables.
+ */
 static void __exit xtcp_exit(void)
 {
+	inet_del_protocol(&xtcp_net_protocol, xtcp_ip_proto);
+	synchronize_net();
 	xtcp_sock_unregister();
+	xtcp_ctrl_exit();
 	proto_unregister(&xtcp_prot);
+	rcu_barrier();
+	xtcp_reqsk_exit();
+	xtcp_bind_exit();
+	xtcp_hash_exit();
 }
 
 module_init(xtcp_init);

@@ -1,27 +1,146 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * XTCP socket layer: create/release, the AF_XTCP family and the proto and
- * proto_ops tables (Linux: af_inet.c's inet_create/inet_release).
+ * XTCP socket layer: the AF_XTCP family, create/release, bind, getname,
+ * poll, shutdown, socket options, state changes, and the proto and
+ * proto_ops tables (Linux: af_inet.c's inet_create, inet_release,
+ * __inet_bind, inet_getname, inet_shutdown; tcp.c's tcp_poll, tcp_close,
+ * tcp_disconnect, tcp_set_state, tcp_done).
  */
 #define pr_fmt(fmt) "xtcp: " fmt
 
+#include <linux/capability.h>
 #include <linux/module.h>
 #include <linux/net.h>
+#include <linux/poll.h>
+#include <linux/sockios.h>
+#include <linux/termios.h>
 #include <net/inet_sock.h>
+#include <net/ip.h>
+#include <net/l3mdev.h>
+#include <net/route.h>
 #include <net/sock.h>
 
 #include "xtcp.h"
+#include "xtcp_mib.h"
 
-/* Last reference gone (after an RCU grace period for SOCK_RCU_FREE). */
-static void xtcp_sock_destruct(struct sock *sk)
+/**
+ * xtcp_sock_init_queues() - initialise a socket's listener and accept state
+ * @sk: new socket, or a clone fresh from sk_clone_lock() (which copied its
+ *	listener's lists and locks and must not keep them)
+ *
+ * Called once per socket, never from listen(): a listen() racing with a
+ * SYN must not reinitialise a lock that a softirq holds (CVE-2024-26614).
+ */
+void xtcp_sock_init_queues(struct sock *sk)
 {
-	struct inet_sock *inet = inet_sk(sk);
+	struct xtcp_sock *xp = xtcp_sk(sk);
+
+	spin_lock_init(&xp->reqs_lock);
+	INIT_LIST_HEAD(&xp->reqs);
+	xp->reqs_len = 0;
+	xp->closing = false;
+	spin_lock_init(&xp->acceptq_lock);
+	INIT_LIST_HEAD(&xp->acceptq);
+	INIT_LIST_HEAD(&xp->accept_node);
+	INIT_HLIST_NODE(&xp->bind_node);
+	INIT_HLIST_NODE(&xp->bind2_node);
+	xp->bb = NULL;
+	xp->bb2 = NULL;
+	sk->sk_ack_backlog = 0;
+	xtcp_rtx_timer_init(sk);
+}
+
+/**
+ * xtcp_set_state() - change state and keep tables and counters in step
+ * @sk: full socket; the owner's lock or bh_lock_sock() held
+ * @state: new TCP_* state
+ *
+ * Entering TCP_CLOSE unhashes the socket from the established table and,
+ * unless the user bound the port, releases it (tcp_set_state()). The
+ * caller holds a reference besides the table's.
+ */
+void xtcp_set_state(struct sock *sk, int state)
+{
+	int old = sk->sk_state;
+	struct net *net = sock_net(sk);
+
+	/* CurrEstab counts ESTABLISHED and CLOSE_WAIT, like TCP's. */
+	if (state == TCP_ESTABLISHED && old != TCP_ESTABLISHED)
+		XTCP_INC_STATS(net, XTCP_MIB_CURRESTAB);
+	if ((old == TCP_ESTABLISHED || old == TCP_CLOSE_WAIT) &&
+	    state != TCP_ESTABLISHED && state != TCP_CLOSE_WAIT)
+		XTCP_DEC_STATS(net, XTCP_MIB_CURRESTAB);
+
+	xtcp_state_store(sk, state);
+
+	if (state == TCP_CLOSE) {
+		if (old != TCP_LISTEN && xtcp_ehash_remove(&sk->__sk_common))
+			__sock_put(sk);	/* the established table's ref */
+		if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
+			xtcp_put_port(sk);
+	}
+}
+
+/**
+ * xtcp_done() - the connection is over (tcp_done())
+ * @sk: full socket; the owner's lock or bh_lock_sock() held
+ *
+ * Any sk_err is set by the caller before, as tcp_reset() does.
+ */
+void xtcp_done(struct sock *sk)
+{
+	if (sk->sk_state == TCP_SYN_SENT)
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ATTEMPTFAILS);
+	xtcp_rtx_timer_stop(sk, false);
+	xtcp_set_state(sk, TCP_CLOSE);
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+	if (!sock_flag(sk, SOCK_DEAD))
+		sk->sk_state_change(sk);
+}
+
+/**
+ * xtcp_disconnect() - back to an unconnected socket (tcp_disconnect())
+ * @sk: socket; the owner's lock held
+ * @flags: unused (O_NONBLOCK from the caller)
+ *
+ * Used by connect(AF_UNSPEC), shutdown() of a listener or connecting
+ * socket, and after a failed connect.
+ *
+ * Return: 0.
+ */
+int xtcp_disconnect(struct sock *sk, int flags)
+{
+	struct xtcp_sock *xp = xtcp_sk(sk);
+	int old = sk->sk_state;
+
+	if (old == TCP_LISTEN) {
+		xtcp_listen_stop(sk);
+	} else if (old == TCP_ESTABLISHED || old == TCP_CLOSE_WAIT) {
+		xtcp_send_active_reset(sk);
+		WRITE_ONCE(sk->sk_err, ECONNRESET);
+	} else if (old == TCP_SYN_SENT) {
+		WRITE_ONCE(sk->sk_err, ECONNRESET);
+	}
+	xtcp_rtx_timer_stop(sk, true);
+	if (sk->sk_state != TCP_CLOSE)
+		xtcp_set_state(sk, TCP_CLOSE);
 
 	__skb_queue_purge(&sk->sk_receive_queue);
-	__skb_queue_purge(&sk->sk_error_queue);
 	sk_mem_reclaim(sk);
-	kfree(rcu_dereference_protected(inet->inet_opt, 1));
-	dst_release(rcu_dereference_protected(sk->sk_dst_cache, 1));
+	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
+		xtcp_bind2_update_saddr(sk, 0);
+	inet_sk(sk)->inet_dport = 0;
+	WRITE_ONCE(sk->sk_shutdown, 0);
+	sock_reset_flag(sk, SOCK_DONE);
+	xp->snd_una = 0;
+	xp->snd_nxt = 0;
+	xp->rcv_nxt = 0;
+	xp->syn_retries = 0;
+	xp->fin_sent = 0;
+	xp->rcv_queued = 0;
+	sk_dst_reset(sk);
+	sk_error_report(sk);
+	return 0;
 }
 
 static int xtcp_release(struct socket *sock)
@@ -32,11 +151,300 @@ static int xtcp_release(struct socket *sock)
 		return 0;
 
 	lock_sock(sk);
+	switch (sk->sk_state) {
+	case TCP_LISTEN:
+		xtcp_listen_stop(sk);
+		break;
+	case TCP_ESTABLISHED:
+	case TCP_CLOSE_WAIT:
+		/*
+		 * Unread data or SO_LINGER with a zero timeout: abort with an
+		 * RST, as tcp_close(). Otherwise send a FIN and let go: there
+		 * is no FIN_WAIT/TIME_WAIT yet, so a late segment from the
+		 * peer meets no socket and is answered by an RST.
+		 */
+		if (xtcp_sk(sk)->rcv_queued ||
+		    (sock_flag(sk, SOCK_LINGER) && !sk->sk_lingertime))
+			xtcp_send_active_reset(sk);
+		else if (!xtcp_sk(sk)->fin_sent)
+			xtcp_send_data(sk, NULL, true);
+		xtcp_set_state(sk, TCP_CLOSE);
+		break;
+	case TCP_SYN_SENT:
+		xtcp_set_state(sk, TCP_CLOSE);
+		break;
+	}
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+	xtcp_rtx_timer_stop(sk, true);
+	xtcp_put_port(sk);
 	sock_orphan(sk);
 	release_sock(sk);
 	sock->sk = NULL;
-	sock_put(sk);
+	sock_put(sk);	/* the user's reference */
 	return 0;
+}
+
+static bool xtcp_family_ok(sa_family_t family)
+{
+	return family == AF_XTCP || family == AF_INET;
+}
+
+static int xtcp_bind(struct socket *sock, struct xtcp_uaddr *uaddr,
+		     int addr_len)
+{
+	struct sockaddr_in *addr = (struct sockaddr_in *)uaddr;
+	struct sock *sk = sock->sk;
+	struct inet_sock *inet = inet_sk(sk);
+	struct net *net = sock_net(sk);
+	u32 tb_id = RT_TABLE_LOCAL;
+	unsigned short snum;
+	int chk_addr_ret;
+	int err;
+
+	/* Checks and errnos in __inet_bind()'s order. */
+	if (addr_len < sizeof(struct sockaddr_in))
+		return -EINVAL;
+	if (!xtcp_family_ok(addr->sin_family)) {
+		/* Like TCP: AF_UNSPEC passes only with INADDR_ANY. */
+		if (addr->sin_family != AF_UNSPEC ||
+		    addr->sin_addr.s_addr != htonl(INADDR_ANY))
+			return -EAFNOSUPPORT;
+	}
+
+	tb_id = l3mdev_fib_table_by_index(net, sk->sk_bound_dev_if) ? : tb_id;
+	chk_addr_ret = inet_addr_type_table(net, addr->sin_addr.s_addr, tb_id);
+	if (!inet_addr_valid_or_nonlocal(net, inet, addr->sin_addr.s_addr,
+					 chk_addr_ret))
+		return -EADDRNOTAVAIL;
+
+	snum = ntohs(addr->sin_port);
+	if (snum && inet_port_requires_bind_service(net, snum) &&
+	    !ns_capable(net->user_ns, CAP_NET_BIND_SERVICE))
+		return -EACCES;
+
+	lock_sock(sk);
+	err = -EINVAL;
+	if (sk->sk_state != TCP_CLOSE || inet->inet_num)
+		goto out;
+
+	inet->inet_rcv_saddr = addr->sin_addr.s_addr;
+	inet->inet_saddr = addr->sin_addr.s_addr;
+	if (chk_addr_ret == RTN_MULTICAST || chk_addr_ret == RTN_BROADCAST)
+		inet->inet_saddr = 0;	/* use device */
+
+	if (xtcp_get_port(sk, snum)) {
+		inet->inet_saddr = 0;
+		inet->inet_rcv_saddr = 0;
+		err = -EADDRINUSE;
+		goto out;
+	}
+	if (inet->inet_rcv_saddr)
+		sk->sk_userlocks |= SOCK_BINDADDR_LOCK;
+	if (snum)
+		sk->sk_userlocks |= SOCK_BINDPORT_LOCK;
+	inet->inet_sport = htons(inet->inet_num);
+	inet->inet_daddr = 0;
+	inet->inet_dport = 0;
+	sk_dst_reset(sk);
+	err = 0;
+out:
+	release_sock(sk);
+	return err;
+}
+
+static int xtcp_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
+{
+	DECLARE_SOCKADDR(struct sockaddr_in *, sin, uaddr);
+	struct sock *sk = sock->sk;
+	struct inet_sock *inet = inet_sk(sk);
+
+	sin->sin_family = AF_XTCP;
+	lock_sock(sk);
+	if (peer) {
+		if (!inet->inet_dport ||
+		    (((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_SYN_SENT)) &&
+		     peer == 1)) {
+			release_sock(sk);
+			return -ENOTCONN;
+		}
+		sin->sin_port = inet->inet_dport;
+		sin->sin_addr.s_addr = inet->inet_daddr;
+	} else {
+		__be32 addr = inet->inet_rcv_saddr;
+
+		if (!addr)
+			addr = inet->inet_saddr;
+		sin->sin_port = inet->inet_sport;
+		sin->sin_addr.s_addr = addr;
+	}
+	release_sock(sk);
+	memset(sin->sin_zero, 0, sizeof(sin->sin_zero));
+	return sizeof(*sin);
+}
+
+static __poll_t xtcp_poll(struct file *file, struct socket *sock,
+			  poll_table *wait)
+{
+	struct sock *sk = sock->sk;
+	__poll_t mask = 0;
+	u8 shutdown;
+	int state;
+
+	sock_poll_wait(file, sock, wait);
+
+	state = inet_sk_state_load(sk);
+	if (state == TCP_LISTEN)
+		return list_empty_careful(&xtcp_sk(sk)->acceptq) ?
+			0 : EPOLLIN | EPOLLRDNORM;
+
+	/* tcp_poll()'s rules, without urgent data and fast open. */
+	shutdown = READ_ONCE(sk->sk_shutdown);
+	if (shutdown == SHUTDOWN_MASK || state == TCP_CLOSE)
+		mask |= EPOLLHUP;
+	if (shutdown & RCV_SHUTDOWN)
+		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
+
+	if (state != TCP_SYN_SENT) {
+		if (!skb_queue_empty_lockless(&sk->sk_receive_queue))
+			mask |= EPOLLIN | EPOLLRDNORM;
+		if ((shutdown & SEND_SHUTDOWN) || sock_writeable(sk)) {
+			mask |= EPOLLOUT | EPOLLWRNORM;
+		} else {
+			sk_set_bit(SOCKWQ_ASYNC_NOSPACE, sk);
+			set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+			/* Paired with the wmb in sock_wfree(). */
+			smp_mb__after_atomic();
+			if (sock_writeable(sk))
+				mask |= EPOLLOUT | EPOLLWRNORM;
+		}
+	}
+
+	/* Paired with the WRITE_ONCE(sk_err) + smp_wmb() of the resetter. */
+	smp_rmb();
+	if (READ_ONCE(sk->sk_err) ||
+	    !skb_queue_empty_lockless(&sk->sk_error_queue))
+		mask |= EPOLLERR;
+	return mask;
+}
+
+static int xtcp_shutdown(struct socket *sock, int how)
+{
+	struct sock *sk = sock->sk;
+	int err = 0;
+
+	/* inet_shutdown(): SHUT_RD..SHUT_RDWR map to 1..3. */
+	how++;
+	if ((how & ~SHUTDOWN_MASK) || !how)
+		return -EINVAL;
+
+	lock_sock(sk);
+	if (sock->state == SS_CONNECTING) {
+		if ((1 << sk->sk_state) &
+		    (TCPF_SYN_SENT | TCPF_SYN_RECV | TCPF_CLOSE))
+			sock->state = SS_DISCONNECTING;
+		else
+			sock->state = SS_CONNECTED;
+	}
+
+	switch (sk->sk_state) {
+	case TCP_CLOSE:
+		err = -ENOTCONN;
+		fallthrough;
+	default:
+		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | how);
+		if ((how & SEND_SHUTDOWN) && !xtcp_sk(sk)->fin_sent &&
+		    (sk->sk_state == TCP_ESTABLISHED ||
+		     sk->sk_state == TCP_CLOSE_WAIT)) {
+			xtcp_sk(sk)->fin_sent = 1;
+			xtcp_send_data(sk, NULL, true);
+		}
+		break;
+	case TCP_LISTEN:
+		if (!(how & RCV_SHUTDOWN))
+			break;
+		fallthrough;
+	case TCP_SYN_SENT:
+		err = xtcp_disconnect(sk, O_NONBLOCK);
+		sock->state = err ? SS_DISCONNECTING : SS_UNCONNECTED;
+		break;
+	}
+
+	sk->sk_state_change(sk);
+	release_sock(sk);
+	return err;
+}
+
+static int xtcp_setsockopt(struct socket *sock, int level, int optname,
+			   sockptr_t optval, unsigned int optlen)
+{
+	struct sock *sk = sock->sk;
+	int val;
+
+	if (level == SOL_IP)
+		return ip_setsockopt(sk, level, optname, optval, optlen);
+	if (level != SOL_SOCKET)
+		return -ENOPROTOOPT;
+
+	/*
+	 * The core refuses SO_REUSEPORT for families other than AF_INET and
+	 * AF_INET6; XTCP implements it, so SOL_SOCKET comes here
+	 * (SOCK_CUSTOM_SOCKOPT) and everything else goes back to the core.
+	 */
+	if (optname != SO_REUSEPORT)
+		return sock_setsockopt(sock, level, optname, optval, optlen);
+	if (optlen < sizeof(int))
+		return -EINVAL;
+	if (copy_from_sockptr(&val, optval, sizeof(val)))
+		return -EFAULT;
+	lock_sock(sk);
+	sk->sk_reuseport = !!val;
+	release_sock(sk);
+	return 0;
+}
+
+static int xtcp_getsockopt(struct socket *sock, int level, int optname,
+			   char __user *optval, int __user *optlen)
+{
+	if (level == SOL_IP)
+		return ip_getsockopt(sock->sk, level, optname, optval, optlen);
+	return -ENOPROTOOPT;
+}
+
+static int xtcp_ioctl(struct socket *sock, unsigned int cmd,
+		      unsigned long arg)
+{
+	struct sock *sk = sock->sk;
+	int answ;
+
+	switch (cmd) {
+	case SIOCINQ:
+		if (sk->sk_state == TCP_LISTEN)
+			return -EINVAL;
+		lock_sock(sk);
+		answ = xtcp_sk(sk)->rcv_queued;
+		release_sock(sk);
+		break;
+	case SIOCOUTQ:
+		if (sk->sk_state == TCP_LISTEN)
+			return -EINVAL;
+		answ = 0;	/* nothing is ever queued unacknowledged */
+		break;
+	default:
+		return -ENOIOCTLCMD;
+	}
+	return put_user(answ, (int __user *)arg);
+}
+
+/* Last reference to a full socket gone, after an RCU grace period. */
+static void xtcp_prot_destruct(struct sock *sk)
+{
+	struct inet_sock *inet = inet_sk(sk);
+
+	__skb_queue_purge(&sk->sk_receive_queue);
+	__skb_queue_purge(&sk->sk_error_queue);
+	sk_mem_reclaim(sk);
+	kfree(rcu_dereference_protected(inet->inet_opt, 1));
+	dst_release(rcu_dereference_protected(sk->sk_dst_cache, 1));
 }
 
 static const struct proto_ops xtcp_stream_ops;
@@ -44,6 +452,7 @@ static const struct proto_ops xtcp_stream_ops;
 static int xtcp_create(struct net *net, struct socket *sock, int protocol,
 		       int kern)
 {
+	struct inet_sock *inet;
 	struct sock *sk;
 
 	/* Same checks and errnos, in the same order, as inet_create(). */
@@ -60,15 +469,31 @@ static int xtcp_create(struct net *net, struct socket *sock, int protocol,
 		return -ENOBUFS;
 
 	sock->ops = &xtcp_stream_ops;
+	/* SOL_SOCKET options come to xtcp_setsockopt() first. */
+	set_bit(SOCK_CUSTOM_SOCKOPT, &sock->flags);
 	sock_init_data(sock, sk);
-	sk->sk_destruct = xtcp_sock_destruct;
+
+	/* Lookups run under RCU without type-stable slabs: free after RCU. */
+	sock_set_flag(sk, SOCK_RCU_FREE);
+	sk->sk_destruct = xtcp_prot_destruct;
+	sk->sk_backlog_rcv = xtcp_do_rcv;
+	/* The wire protocol: ip_queue_xmit() and routing use it. */
 	sk->sk_protocol = xtcp_ip_proto;
+
+	inet = inet_sk(sk);
+	inet->uc_ttl = -1;
+	inet->mc_ttl = 1;
+	inet->pmtudisc = READ_ONCE(net->ipv4.sysctl_ip_no_pmtu_disc) ?
+			 IP_PMTUDISC_DONT : IP_PMTUDISC_WANT;
+
+	xtcp_sock_init_queues(sk);
 	return 0;
 }
 
 struct proto xtcp_prot = {
 	.name		= "XTCP",
 	.owner		= THIS_MODULE,
+	.backlog_rcv	= xtcp_do_rcv,
 	.obj_size	= sizeof(struct xtcp_sock),
 };
 
@@ -76,17 +501,19 @@ static const struct proto_ops xtcp_stream_ops = {
 	.family		= PF_XTCP,
 	.owner		= THIS_MODULE,
 	.release	= xtcp_release,
-	.bind		= sock_no_bind,
-	.connect	= sock_no_connect,
+	.bind		= xtcp_bind,
+	.connect	= xtcp_stream_connect,
 	.socketpair	= sock_no_socketpair,
-	.accept		= sock_no_accept,
-	.getname	= sock_no_getname,
-	.poll		= datagram_poll,
-	.ioctl		= sock_no_ioctl,
-	.listen		= sock_no_listen,
-	.shutdown	= sock_no_shutdown,
-	.sendmsg	= sock_no_sendmsg,
-	.recvmsg	= sock_no_recvmsg,
+	.accept		= xtcp_accept,
+	.getname	= xtcp_getname,
+	.poll		= xtcp_poll,
+	.ioctl		= xtcp_ioctl,
+	.listen		= xtcp_listen,
+	.shutdown	= xtcp_shutdown,
+	.setsockopt	= xtcp_setsockopt,
+	.getsockopt	= xtcp_getsockopt,
+	.sendmsg	= xtcp_sendmsg,
+	.recvmsg	= xtcp_recvmsg,
 	.mmap		= sock_no_mmap,
 };
 

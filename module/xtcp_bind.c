@@ -1,0 +1,609 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * XTCP bind tables: by port (bhash) and by (address, port) (bhash2), the
+ * bind conflict rules, ephemeral port choice for bind/listen and for
+ * connect (Linux: inet_csk_get_port, inet_csk_bind_conflict,
+ * __inet_hash_connect, __inet_inherit_port).
+ *
+ * Locking: every list of owners of port P (bucket by port and buckets by
+ * (address, P)) is read and written under the bhash lock of P. A bhash2
+ * chain mixes ports, so walking or changing it also takes that chain's
+ * lock, nested inside the bhash lock and never two at once. Both tables are
+ * global and keyed by netns like the established table.
+ */
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <net/ip.h>
+#include <net/netns/hash.h>
+
+#include "xtcp.h"
+
+/**
+ * struct xtcp_bind_bucket - sockets bound to one (netns, port)
+ * @net: namespace
+ * @port: host order
+ * @connect_only: created by connect()'s port choice: another connect() may
+ *	share it (subject to the 4-tuple check), bind(0) may not
+ * @node: entry in the bhash chain
+ * @owners: xtcp_sock.bind_node of every bound socket
+ */
+struct xtcp_bind_bucket {
+	possible_net_t		net;
+	unsigned short		port;
+	bool			connect_only;
+	struct hlist_node	node;
+	struct hlist_head	owners;
+};
+
+/**
+ * struct xtcp_bind2_bucket - sockets bound to one (netns, address, port)
+ * @net: namespace
+ * @port: host order
+ * @addr: local address, INADDR_ANY for wildcard binds
+ * @node: entry in the bhash2 chain
+ * @owners: xtcp_sock.bind2_node of every socket bound there
+ */
+struct xtcp_bind2_bucket {
+	possible_net_t		net;
+	unsigned short		port;
+	__be32			addr;
+	struct hlist_node	node;
+	struct hlist_head	owners;
+};
+
+/**
+ * struct xtcp_bhead - a bind-table chain
+ * @lock: see the file comment
+ * @chain: buckets
+ */
+struct xtcp_bhead {
+	spinlock_t		lock;
+	struct hlist_head	chain;
+};
+
+#define XTCP_PERTURB_SIZE	256
+
+static struct xtcp_bhead *xtcp_bhash __read_mostly;
+static struct xtcp_bhead *xtcp_bhash2 __read_mostly;
+static u32 xtcp_bhash_mask __read_mostly;
+static struct kmem_cache *xtcp_bb_cachep __read_mostly;
+static struct kmem_cache *xtcp_bb2_cachep __read_mostly;
+static siphash_key_t xtcp_bind_key __read_mostly;
+/* RFC 6056 algorithm 4's table of per-destination-hash increments. */
+static u32 xtcp_port_perturb[XTCP_PERTURB_SIZE];
+
+static struct xtcp_bhead *xtcp_bhead(const struct net *net,
+				     unsigned short port)
+{
+	return &xtcp_bhash[siphash_2u32(port, net_hash_mix(net),
+					&xtcp_bind_key) & xtcp_bhash_mask];
+}
+
+static struct xtcp_bhead *xtcp_bhead2(const struct net *net, __be32 addr,
+				      unsigned short port)
+{
+	return &xtcp_bhash2[siphash_3u32((__force u32)addr, port,
+					 net_hash_mix(net), &xtcp_bind_key) &
+			    xtcp_bhash_mask];
+}
+
+/* bhash lock of @port held. */
+static struct xtcp_bind_bucket *__xtcp_bb_find(struct xtcp_bhead *head,
+					       const struct net *net,
+					       unsigned short port)
+{
+	struct xtcp_bind_bucket *bb;
+
+	hlist_for_each_entry(bb, &head->chain, node)
+		if (bb->port == port && net_eq(read_pnet(&bb->net), net))
+			return bb;
+	return NULL;
+}
+
+/* bhash lock of @port held. */
+static struct xtcp_bind_bucket *__xtcp_bb_create(struct xtcp_bhead *head,
+						 struct net *net,
+						 unsigned short port)
+{
+	struct xtcp_bind_bucket *bb;
+
+	bb = kmem_cache_zalloc(xtcp_bb_cachep, GFP_ATOMIC);
+	if (!bb)
+		return NULL;
+	write_pnet(&bb->net, net);
+	bb->port = port;
+	INIT_HLIST_HEAD(&bb->owners);
+	hlist_add_head(&bb->node, &head->chain);
+	return bb;
+}
+
+/* bhash lock of @bb->port held. */
+static void __xtcp_bb_put(struct xtcp_bind_bucket *bb)
+{
+	if (hlist_empty(&bb->owners)) {
+		hlist_del(&bb->node);
+		kmem_cache_free(xtcp_bb_cachep, bb);
+	}
+}
+
+/* bhash lock of @port held; takes the bhash2 chain lock. */
+static struct xtcp_bind2_bucket *__xtcp_bb2_get(struct net *net, __be32 addr,
+						unsigned short port)
+{
+	struct xtcp_bhead *head2 = xtcp_bhead2(net, addr, port);
+	struct xtcp_bind2_bucket *bb2;
+
+	spin_lock(&head2->lock);
+	hlist_for_each_entry(bb2, &head2->chain, node)
+		if (bb2->port == port && bb2->addr == addr &&
+		    net_eq(read_pnet(&bb2->net), net))
+			goto out;
+	bb2 = kmem_cache_zalloc(xtcp_bb2_cachep, GFP_ATOMIC);
+	if (bb2) {
+		write_pnet(&bb2->net, net);
+		bb2->port = port;
+		bb2->addr = addr;
+		INIT_HLIST_HEAD(&bb2->owners);
+		hlist_add_head(&bb2->node, &head2->chain);
+	}
+out:
+	spin_unlock(&head2->lock);
+	return bb2;
+}
+
+/* bhash lock of @bb2->port held; takes the bhash2 chain lock. */
+static void __xtcp_bb2_put(struct xtcp_bind2_bucket *bb2)
+{
+	struct xtcp_bhead *head2;
+
+	if (!hlist_empty(&bb2->owners))
+		return;
+	head2 = xtcp_bhead2(read_pnet(&bb2->net), bb2->addr, bb2->port);
+	spin_lock(&head2->lock);
+	hlist_del(&bb2->node);
+	spin_unlock(&head2->lock);
+	kmem_cache_free(xtcp_bb2_cachep, bb2);
+}
+
+/* bhash lock of @port held: find the (addr, port) bucket, no allocation. */
+static struct xtcp_bind2_bucket *__xtcp_bb2_find(const struct net *net,
+						 __be32 addr,
+						 unsigned short port)
+{
+	struct xtcp_bhead *head2 = xtcp_bhead2(net, addr, port);
+	struct xtcp_bind2_bucket *bb2, *found = NULL;
+
+	spin_lock(&head2->lock);
+	hlist_for_each_entry(bb2, &head2->chain, node)
+		if (bb2->port == port && bb2->addr == addr &&
+		    net_eq(read_pnet(&bb2->net), net)) {
+			found = bb2;
+			break;
+		}
+	spin_unlock(&head2->lock);
+	return found;
+}
+
+/*
+ * May @sk share a port with @sk2? TCP's rules (inet_bind_conflict()):
+ * different bound devices never conflict; SO_REUSEADDR on both is enough
+ * unless @sk2 listens (and unless @relax is false, as for bind(0));
+ * SO_REUSEPORT on both with the same effective uid is enough when
+ * @reuseport_ok.
+ */
+static bool xtcp_bind_conflict(const struct sock *sk, const struct sock *sk2,
+			       kuid_t uid, bool relax, bool reuseport_ok)
+{
+	int dev2;
+
+	if (sk == sk2)
+		return false;
+	dev2 = READ_ONCE(sk2->sk_bound_dev_if);
+	if (sk->sk_bound_dev_if && dev2 && sk->sk_bound_dev_if != dev2)
+		return false;
+
+	if (sk->sk_reuse && sk2->sk_reuse &&
+	    READ_ONCE(sk2->sk_state) != TCP_LISTEN) {
+		if (!relax || (!reuseport_ok && sk->sk_reuseport &&
+			       sk2->sk_reuseport &&
+			       uid_eq(uid, sock_i_uid((struct sock *)sk2))))
+			return true;
+		return false;
+	}
+	return !reuseport_ok || !sk->sk_reuseport || !sk2->sk_reuseport ||
+	       !uid_eq(uid, sock_i_uid((struct sock *)sk2));
+}
+
+static bool xtcp_addr_overlap(__be32 a, __be32 b)
+{
+	return !a || !b || a == b;
+}
+
+/*
+ * bhash lock of @port held. A specific address only meets owners bound to
+ * the same address or to the wildcard, found through bhash2; a wildcard
+ * bind meets every owner of the port.
+ */
+static bool __xtcp_port_conflict(const struct sock *sk,
+				 struct xtcp_bind_bucket *bb,
+				 unsigned short port, bool relax,
+				 bool reuseport_ok)
+{
+	kuid_t uid = sock_i_uid((struct sock *)sk);
+	__be32 addr = sk->sk_rcv_saddr;
+	struct xtcp_bind2_bucket *bb2;
+	struct xtcp_sock *xp2;
+	int pass;
+
+	if (!addr) {
+		hlist_for_each_entry(xp2, &bb->owners, bind_node)
+			if (xtcp_bind_conflict(sk, (struct sock *)xp2, uid,
+					       relax, reuseport_ok) &&
+			    xtcp_addr_overlap(addr, xp2->inet.inet_rcv_saddr))
+				return true;
+		return false;
+	}
+
+	for (pass = 0; pass < 2; pass++) {
+		bb2 = __xtcp_bb2_find(sock_net(sk), pass ? 0 : addr, port);
+		if (!bb2)
+			continue;
+		hlist_for_each_entry(xp2, &bb2->owners, bind2_node)
+			if (xtcp_bind_conflict(sk, (struct sock *)xp2, uid,
+					       relax, reuseport_ok))
+				return true;
+	}
+	return false;
+}
+
+/* bhash lock of @bb->port held. */
+static void __xtcp_bind_hash(struct sock *sk, struct xtcp_bind_bucket *bb,
+			     struct xtcp_bind2_bucket *bb2)
+{
+	struct xtcp_sock *xp = xtcp_sk(sk);
+
+	inet_sk(sk)->inet_num = bb->port;
+	hlist_add_head(&xp->bind_node, &bb->owners);
+	xp->bb = bb;
+	hlist_add_head(&xp->bind2_node, &bb2->owners);
+	xp->bb2 = bb2;
+}
+
+/* bhash lock of @port held: bind @sk to @port, creating buckets. */
+static int __xtcp_bind_to(struct sock *sk, struct xtcp_bhead *head,
+			  struct xtcp_bind_bucket *bb, unsigned short port,
+			  bool connect_only)
+{
+	struct net *net = sock_net(sk);
+	struct xtcp_bind2_bucket *bb2;
+	bool new_bb = false;
+
+	if (!bb) {
+		bb = __xtcp_bb_create(head, net, port);
+		if (!bb)
+			return -ENOMEM;
+		bb->connect_only = connect_only;
+		new_bb = true;
+	} else if (!connect_only) {
+		bb->connect_only = false;
+	}
+	bb2 = __xtcp_bb2_get(net, sk->sk_rcv_saddr, port);
+	if (!bb2) {
+		if (new_bb)
+			__xtcp_bb_put(bb);
+		return -ENOMEM;
+	}
+	__xtcp_bind_hash(sk, bb, bb2);
+	return 0;
+}
+
+static int xtcp_find_open_port(struct sock *sk)
+{
+	struct net *net = sock_net(sk);
+	struct xtcp_bind_bucket *bb;
+	struct xtcp_bhead *head;
+	int low, high, err;
+	u32 remaining, offset, i;
+	unsigned short port;
+
+	inet_get_local_port_range(net, &low, &high);
+	if (high < low)
+		return -EADDRINUSE;
+	remaining = high - low + 1;
+	offset = get_random_u32_below(remaining);
+
+	for (i = 0; i < remaining; i++) {
+		port = low + (offset + i) % remaining;
+		if (inet_is_local_reserved_port(net, port))
+			continue;
+		head = xtcp_bhead(net, port);
+		spin_lock_bh(&head->lock);
+		bb = __xtcp_bb_find(head, net, port);
+		/* bind(0) never shares: relax and reuseport both off. */
+		if (!bb || !__xtcp_port_conflict(sk, bb, port, false, false)) {
+			err = __xtcp_bind_to(sk, head, bb, port, false);
+			spin_unlock_bh(&head->lock);
+			return err;
+		}
+		spin_unlock_bh(&head->lock);
+		cond_resched();
+	}
+	return -EADDRINUSE;
+}
+
+/**
+ * xtcp_get_port() - bind @sk to @snum, or to a free ephemeral port if 0
+ * @sk: socket; the owner's lock held. For listen() @sk is already in
+ *	TCP_LISTEN and possibly bound to @snum: the conflict check is redone
+ *	against the other owners, as inet_csk_get_port() does.
+ * @snum: port in host order, or 0
+ *
+ * Return: 0, -EADDRINUSE on a conflict or exhausted range, -ENOMEM.
+ */
+int xtcp_get_port(struct sock *sk, unsigned short snum)
+{
+	struct xtcp_sock *xp = xtcp_sk(sk);
+	struct net *net = sock_net(sk);
+	struct xtcp_bind_bucket *bb;
+	struct xtcp_bhead *head;
+	int err = 0;
+
+	if (!snum)
+		return xtcp_find_open_port(sk);
+
+	head = xtcp_bhead(net, snum);
+	spin_lock_bh(&head->lock);
+	bb = __xtcp_bb_find(head, net, snum);
+	if (bb && __xtcp_port_conflict(sk, bb, snum, true, true))
+		err = -EADDRINUSE;
+	else if (!xp->bb)
+		err = __xtcp_bind_to(sk, head, bb, snum, false);
+	spin_unlock_bh(&head->lock);
+	return err;
+}
+
+/**
+ * xtcp_put_port() - release @sk's port (TCP's inet_put_port)
+ * @sk: socket, bound or not; any context
+ */
+void xtcp_put_port(struct sock *sk)
+{
+	struct xtcp_sock *xp = xtcp_sk(sk);
+	struct xtcp_bind_bucket *bb;
+	struct xtcp_bhead *head;
+
+	if (!xp->bb)
+		return;
+	head = xtcp_bhead(sock_net(sk), xp->bb->port);
+	spin_lock_bh(&head->lock);
+	bb = xp->bb;
+	if (bb) {
+		hlist_del_init(&xp->bind_node);
+		xp->bb = NULL;
+		hlist_del_init(&xp->bind2_node);
+		__xtcp_bb2_put(xp->bb2);
+		xp->bb2 = NULL;
+		__xtcp_bb_put(bb);
+		inet_sk(sk)->inet_num = 0;
+	}
+	spin_unlock_bh(&head->lock);
+}
+
+/**
+ * xtcp_inherit_port() - bind a new child to its listener's port
+ * @child: clone of @lst with its local address set; not yet visible
+ * @lst: listener, bound
+ *
+ * The child joins the port's bucket and the (local address, port) bucket,
+ * so later binds see the connection as TCP's do.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int xtcp_inherit_port(struct sock *child, const struct sock *lst)
+{
+	struct xtcp_sock *xc = xtcp_sk(child);
+	unsigned short port = lst->sk_num;
+	struct xtcp_bind_bucket *bb;
+	struct xtcp_bhead *head;
+	int err = -ENOMEM;
+
+	xc->bb = NULL;
+	xc->bb2 = NULL;
+	head = xtcp_bhead(sock_net(child), port);
+	spin_lock_bh(&head->lock);
+	bb = __xtcp_bb_find(head, sock_net(child), port);
+	if (bb) {
+		struct xtcp_bind2_bucket *bb2;
+
+		bb2 = __xtcp_bb2_get(sock_net(child), child->sk_rcv_saddr,
+				     port);
+		if (bb2) {
+			__xtcp_bind_hash(child, bb, bb2);
+			err = 0;
+		}
+	}
+	spin_unlock_bh(&head->lock);
+	return err;
+}
+
+/**
+ * xtcp_bind2_update_saddr() - move @sk to the (@saddr, port) bucket
+ * @sk: socket; the owner's lock held
+ * @saddr: new local address, or INADDR_ANY to undo a connect()'s choice
+ *
+ * connect() picks the source address after bind(); TCP moves the socket in
+ * bhash2 so that a later specific-address bind sees it
+ * (inet_bhash2_update_saddr()). Sets inet_saddr and inet_rcv_saddr.
+ *
+ * Return: 0 or -ENOMEM (then nothing changed).
+ */
+int xtcp_bind2_update_saddr(struct sock *sk, __be32 saddr)
+{
+	struct xtcp_sock *xp = xtcp_sk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	struct xtcp_bind2_bucket *bb2, *old;
+	struct xtcp_bhead *head;
+
+	if (!xp->bb) {
+		inet->inet_saddr = saddr;
+		inet->inet_rcv_saddr = saddr;
+		return 0;
+	}
+	head = xtcp_bhead(sock_net(sk), xp->bb->port);
+	spin_lock_bh(&head->lock);
+	bb2 = __xtcp_bb2_get(sock_net(sk), saddr, xp->bb->port);
+	if (!bb2) {
+		spin_unlock_bh(&head->lock);
+		return -ENOMEM;
+	}
+	old = xp->bb2;
+	hlist_del(&xp->bind2_node);
+	hlist_add_head(&xp->bind2_node, &bb2->owners);
+	xp->bb2 = bb2;
+	if (old != bb2)
+		__xtcp_bb2_put(old);
+	inet->inet_saddr = saddr;
+	inet->inet_rcv_saddr = saddr;
+	spin_unlock_bh(&head->lock);
+	return 0;
+}
+
+/* Hash @sk into the established table; bhash lock of its port held. */
+static int __xtcp_connect_hash(struct sock *sk)
+{
+	struct inet_sock *inet = inet_sk(sk);
+	int err;
+
+	sk->sk_hash = xtcp_ehashfn(sock_net(sk), inet->inet_rcv_saddr,
+				   inet->inet_num, inet->inet_daddr,
+				   inet->inet_dport);
+	sock_hold(sk);	/* the established table's reference */
+	err = xtcp_ehash_insert_unique(&sk->__sk_common);
+	if (err)
+		__sock_put(sk);
+	return err;
+}
+
+/**
+ * xtcp_connect_port() - choose the local port and hash a connecting socket
+ * @sk: socket in SYN_SENT with both addresses and the remote port set; the
+ *	owner's lock held
+ *
+ * A socket bound by the user keeps its port; the 4-tuple must still be
+ * unique. Otherwise RFC 6056 algorithm 4 (like __inet_hash_connect()):
+ * start at F(addresses, remote port, secret) plus a per-hash-slot increment,
+ * walk the range, share only ports that connect() itself took, and require
+ * a unique 4-tuple in the established table.
+ *
+ * Return: 0, or -EADDRNOTAVAIL when no port gives a unique 4-tuple.
+ */
+int xtcp_connect_port(struct sock *sk)
+{
+	struct inet_sock *inet = inet_sk(sk);
+	struct net *net = sock_net(sk);
+	struct xtcp_bind_bucket *bb;
+	struct xtcp_bhead *head;
+	u32 remaining, offset, index, i;
+	unsigned short port;
+	int low, high, err;
+
+	if (inet->inet_num) {
+		head = xtcp_bhead(net, inet->inet_num);
+		spin_lock_bh(&head->lock);
+		err = __xtcp_connect_hash(sk);
+		spin_unlock_bh(&head->lock);
+		return err;
+	}
+
+	inet_get_local_port_range(net, &low, &high);
+	if (high < low)
+		return -EADDRNOTAVAIL;
+	remaining = high - low + 1;
+	offset = xtcp_port_offset(inet->inet_rcv_saddr, inet->inet_daddr,
+				  inet->inet_dport);
+	index = offset & (XTCP_PERTURB_SIZE - 1);
+	offset = (offset + READ_ONCE(xtcp_port_perturb[index])) % remaining;
+
+	for (i = 0; i < remaining; i++) {
+		port = low + (offset + i) % remaining;
+		if (inet_is_local_reserved_port(net, port))
+			continue;
+		head = xtcp_bhead(net, port);
+		spin_lock_bh(&head->lock);
+		bb = __xtcp_bb_find(head, net, port);
+		if (bb && !bb->connect_only)
+			goto next;
+		inet->inet_num = port;
+		inet->inet_sport = htons(port);
+		if (__xtcp_connect_hash(sk))
+			goto next;
+		err = __xtcp_bind_to(sk, head, bb, port, true);
+		if (err) {
+			xtcp_ehash_remove(&sk->__sk_common);
+			__sock_put(sk);
+			goto next;
+		}
+		spin_unlock_bh(&head->lock);
+		/* Next connect to this destination hash starts further on. */
+		WRITE_ONCE(xtcp_port_perturb[index],
+			   READ_ONCE(xtcp_port_perturb[index]) + i + 1 +
+			   get_random_u32_below(8));
+		return 0;
+next:
+		inet->inet_num = 0;
+		inet->inet_sport = 0;
+		spin_unlock_bh(&head->lock);
+		cond_resched();
+	}
+	return -EADDRNOTAVAIL;
+}
+
+/**
+ * xtcp_bind_init() - allocate the bind tables and bucket caches
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int xtcp_bind_init(void)
+{
+	unsigned long n = xtcp_bhash_entries;
+	u32 i, size;
+
+	if (!n)
+		n = totalram_pages() / 128;
+	size = roundup_pow_of_two(clamp_t(unsigned long, n, 256, 1UL << 20));
+
+	get_random_bytes(&xtcp_bind_key, sizeof(xtcp_bind_key));
+	xtcp_bhash = kvmalloc_array(size, sizeof(*xtcp_bhash), GFP_KERNEL);
+	xtcp_bhash2 = kvmalloc_array(size, sizeof(*xtcp_bhash2), GFP_KERNEL);
+	xtcp_bb_cachep = KMEM_CACHE(xtcp_bind_bucket, 0);
+	xtcp_bb2_cachep = KMEM_CACHE(xtcp_bind2_bucket, 0);
+	if (!xtcp_bhash || !xtcp_bhash2 || !xtcp_bb_cachep ||
+	    !xtcp_bb2_cachep) {
+		xtcp_bind_exit();
+		return -ENOMEM;
+	}
+	xtcp_bhash_mask = size - 1;
+	for (i = 0; i < size; i++) {
+		spin_lock_init(&xtcp_bhash[i].lock);
+		INIT_HLIST_HEAD(&xtcp_bhash[i].chain);
+		spin_lock_init(&xtcp_bhash2[i].lock);
+		INIT_HLIST_HEAD(&xtcp_bhash2[i].chain);
+	}
+	return 0;
+}
+
+/**
+ * xtcp_bind_exit() - free the bind tables; every socket must be gone
+ */
+void xtcp_bind_exit(void)
+{
+	kmem_cache_destroy(xtcp_bb2_cachep);
+	kmem_cache_destroy(xtcp_bb_cachep);
+	kvfree(xtcp_bhash2);
+	kvfree(xtcp_bhash);
+	xtcp_bb2_cachep = NULL;
+	xtcp_bb_cachep = NULL;
+	xtcp_bhash2 = NULL;
+	xtcp_bhash = NULL;
+}

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * XTCP per-netns state: the struct xtcp_net, its sysctls under
+ * /proc/sys/net/xtcp/, and the pernet init/exit that creates and purges it.
+ */
+#include <linux/jiffies.h>
+#include <linux/slab.h>
+#include <linux/sysctl.h>
+#include <net/netns/generic.h>
+
+#include "xtcp.h"
+#include "xtcp_mib.h"
+
+static unsigned int xtcp_net_id __read_mostly;
+
+static const int xtcp_retries_min = 1;
+static const int xtcp_retries_max = 127;
+static const int xtcp_backlog_min = 1;
+static const int xtcp_backlog_max = 65535;
+static const int xtcp_rto_init_min = 10;
+static const int xtcp_rto_init_max = 60000;
+static const int xtcp_rto_max_min = 100;
+static const int xtcp_rto_max_max = 120000;
+
+/* Template; each netns gets a copy whose .data points into its xtcp_net. */
+static const struct ctl_table xtcp_sysctl_template[] = {
+	{
+		.procname	= "syn_retries",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= (void *)&xtcp_retries_min,
+		.extra2		= (void *)&xtcp_retries_max,
+	},
+	{
+		.procname	= "synack_retries",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= (void *)&xtcp_retries_min,
+		.extra2		= (void *)&xtcp_retries_max,
+	},
+	{
+		.procname	= "max_syn_backlog",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= (void *)&xtcp_backlog_min,
+		.extra2		= (void *)&xtcp_backlog_max,
+	},
+	{
+		.procname	= "rto_init_ms",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= (void *)&xtcp_rto_init_min,
+		.extra2		= (void *)&xtcp_rto_init_max,
+	},
+	{
+		.procname	= "rto_max_ms",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= (void *)&xtcp_rto_max_min,
+		.extra2		= (void *)&xtcp_rto_max_max,
+	},
+};
+
+/**
+ * xtcp_pernet() - XTCP state of a network namespace
+ * @net: the namespace; must be between xtcp_net_init() and xtcp_net_exit()
+ *
+ * Return: the namespace's struct xtcp_net.
+ */
+struct xtcp_net *xtcp_pernet(const struct net *net)
+{
+	return net_generic(net, xtcp_net_id);
+}
+
+/**
+ * xtcp_rto_init() - first SYN/SYN-ACK retransmit timeout of @net
+ * @net: network namespace
+ *
+ * Return: net.xtcp.rto_init_ms in jiffies, at least one.
+ */
+u32 xtcp_rto_init(const struct net *net)
+{
+	const struct xtcp_net *xn = xtcp_pernet(net);
+
+	return max_t(u32, msecs_to_jiffies(READ_ONCE(xn->rto_init_ms)), 1);
+}
+
+/**
+ * xtcp_rto_next() - exponential backoff, capped by net.xtcp.rto_max_ms
+ * @net: network namespace
+ * @rto: current timeout in jiffies
+ *
+ * Return: the next timeout in jiffies.
+ */
+u32 xtcp_rto_next(const struct net *net, u32 rto)
+{
+	const struct xtcp_net *xn = xtcp_pernet(net);
+	u32 max = msecs_to_jiffies(READ_ONCE(xn->rto_max_ms));
+
+	return max_t(u32, min_t(u32, rto * 2, max), 1);
+}
+
+static int xtcp_sysctl_init_net(struct net *net, struct xtcp_net *xn)
+{
+	struct ctl_table *table;
+	int *data[] = {
+		&xn->syn_retries, &xn->synack_retries, &xn->max_syn_backlog,
+		&xn->rto_init_ms, &xn->rto_max_ms,
+	};
+	int i;
+
+	BUILD_BUG_ON(ARRAY_SIZE(data) != ARRAY_SIZE(xtcp_sysctl_template));
+
+	table = kmemdup(xtcp_sysctl_template, sizeof(xtcp_sysctl_template),
+			GFP_KERNEL);
+	if (!table)
+		return -ENOMEM;
+	for (i = 0; i < ARRAY_SIZE(xtcp_sysctl_template); i++)
+		table[i].data = data[i];
+
+	/* The core makes the entries owned by the netns's root user. */
+	xn->sysctl_hdr = register_net_sysctl_sz(net, "net/xtcp", table,
+						ARRAY_SIZE(xtcp_sysctl_template));
+	if (!xn->sysctl_hdr) {
+		kfree(table);
+		return -ENOMEM;
+	}
+	xn->sysctl_table = table;
+	return 0;
+}
+
+static void xtcp_sysctl_exit_net(struct xtcp_net *xn)
+{
+	unregister_net_sysctl_table(xn->sysctl_hdr);
+	kfree(xn->sysctl_table);
+}
+
+static int __net_init xtcp_net_init(struct net *net)
+{
+	struct xtcp_net *xn = xtcp_pernet(net);
+	int err;
+
+	xn->syn_retries = 6;
+	xn->synack_retries = 5;
+	xn->max_syn_backlog = 4096;
+	xn->rto_init_ms = 1000;
+	xn->rto_max_ms = 120000;
+
+	xn->mib = xtcp_mib_alloc();
+	if (!xn->mib)
+		return -ENOMEM;
+
+	err = xtcp_sysctl_init_net(net, xn);
+	if (err)
+		goto err_sysctl;
+
+	err = xtcp_proc_init_net(net);
+	if (err)
+		goto err_proc;
+	return 0;
+
+err_proc:
+	xtcp_sysctl_exit_net(xn);
+err_sysctl:
+	xtcp_mib_free(xn->mib);
+	return err;
+}
+
+static void __net_exit xtcp_net_exit(struct net *net)
+{
+	struct xtcp_net *xn = xtcp_pernet(net);
+
+	/*
+	 * Request socks of this netns (normally none: listener close purges
+	 * its own) are unhashed and their timers stopped synchronously
+	 * before the counters they update go away.
+	 */
+	xtcp_ehash_purge_net(net);
+	xtcp_proc_exit_net(net);
+	xtcp_sysctl_exit_net(xn);
+	xtcp_mib_free(xn->mib);
+}
+
+static struct pernet_operations xtcp_net_ops = {
+	.init	= xtcp_net_init,
+	.exit	= xtcp_net_exit,
+	.id	= &xtcp_net_id,
+	.size	= sizeof(struct xtcp_net),
+};
+
+/**
+ * xtcp_ctrl_init() - create XTCP's state in every netns, present and future
+ *
+ * Return: 0 or a negative errno.
+ */
+int xtcp_ctrl_init(void)
+{
+	return register_pernet_subsys(&xtcp_net_ops);
+}
+
+/**
+ * xtcp_ctrl_exit() - purge and free XTCP's state in every netns
+ */
+void xtcp_ctrl_exit(void)
+{
+	unregister_pernet_subsys(&xtcp_net_ops);
+}

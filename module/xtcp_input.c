@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * XTCP receive path: header and checksum validation, demultiplexing to a
+ * request, a full socket or a listener, RSTs for segments nobody owns, and
+ * the established state (Linux: tcp_v4_rcv, tcp_v4_do_rcv,
+ * tcp_rcv_state_process's LISTEN and ESTABLISHED parts, tcp_parse_options).
+ */
+#include <linux/skbuff.h>
+#include <net/inet_sock.h>
+#include <net/ip.h>
+#include <net/sock.h>
+
+#include "xtcp.h"
+#include "xtcp_mib.h"
+
+/**
+ * xtcp_parse_options() - read MSS and window scale from a SYN
+ * @th: header, with doff already validated against the pulled length
+ * @opts: result
+ *
+ * EOL ends the list, NOP is skipped, unknown options are skipped by their
+ * length; a malformed length ends parsing (what is read so far stands).
+ */
+void xtcp_parse_options(const struct tcphdr *th, struct xtcp_opts *opts)
+{
+	const u8 *ptr = (const u8 *)(th + 1);
+	int len = th->doff * 4 - sizeof(*th);
+
+	memset(opts, 0, sizeof(*opts));
+	while (len > 0) {
+		u8 kind = *ptr++;
+		u8 size;
+
+		len--;
+		if (kind == XTCP_OPT_EOL)
+			return;
+		if (kind == XTCP_OPT_NOP)
+			continue;
+		if (len < 1)
+			return;
+		size = *ptr++;
+		len--;
+		if (size < 2 || size - 2 > len)
+			return;
+		if (kind == XTCP_OPT_MSS && size == XTCP_OPTLEN_MSS) {
+			u16 mss = get_unaligned_be16(ptr);
+
+			if (mss >= XTCP_MIN_MSS)
+				opts->mss = mss;
+		} else if (kind == XTCP_OPT_WINDOW && size == XTCP_OPTLEN_WINDOW) {
+			opts->wscale = min_t(u8, *ptr, XTCP_MAX_WSCALE);
+			opts->wscale_ok = 1;
+		}
+		ptr += size - 2;
+		len -= size - 2;
+	}
+}
+
+/* ESTABLISHED and later: RST, SYN (challenge/duplicate SYN-ACK), ACK, data. */
+static void xtcp_established_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct xtcp_sock *xp = xtcp_sk(sk);
+	u32 seq = ntohl(th->seq);
+	u32 ack;
+
+	if (th->rst) {
+		/* Accept an RST anywhere in our receive window. */
+		if (seq - xp->rcv_nxt < XTCP_RCV_WND)
+			xtcp_reset(sk);
+		goto drop;
+	}
+	if (th->syn) {
+		/*
+		 * A retransmitted SYN-ACK means our ACK was lost (or the
+		 * listener's queue was full): ACK again. Any other SYN gets
+		 * the RFC 5961 challenge ACK.
+		 */
+		xtcp_send_ack(sk);
+		goto drop;
+	}
+	if (!th->ack)
+		goto drop;
+
+	ack = ntohl(th->ack_seq);
+	if (xtcp_after(ack, xp->snd_una) && !xtcp_after(ack, xp->snd_nxt))
+		xp->snd_una = ack;
+	xp->snd_wnd = (u32)ntohs(th->window) << xp->snd_wscale;
+
+	xtcp_data_rcv(sk, skb);
+	return;
+drop:
+	consume_skb(skb);
+}
+
+/**
+ * xtcp_do_rcv() - process a segment for a full socket (tcp_v4_do_rcv())
+ * @sk: socket; bh_lock_sock() held and not owned by the user, or called
+ *	from release_sock()'s backlog processing
+ * @skb: validated segment; consumed
+ *
+ * Return: 0.
+ */
+int xtcp_do_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	switch (sk->sk_state) {
+	case TCP_SYN_SENT:
+		xtcp_synsent_rcv(sk, skb);
+		break;
+	case TCP_ESTABLISHED:
+	case TCP_CLOSE_WAIT:
+		xtcp_established_rcv(sk, skb);
+		break;
+	default:
+		/* Closed meanwhile (e.g. while queued on the backlog). */
+		consume_skb(skb);
+		break;
+	}
+	return 0;
+}
+
+/* LISTEN: RST ignored, any ACK answered by RST, SYN starts a request. */
+static void xtcp_listen_rcv(struct sock *lst, struct sk_buff *skb)
+{
+	const struct tcphdr *th = tcp_hdr(skb);
+
+	if (th->rst)
+		goto drop;
+	if (th->ack) {
+		xtcp_send_reset(sock_net(lst), skb);
+		goto drop;
+	}
+	if (!th->syn || th->fin)
+		goto drop;
+	xtcp_conn_request(lst, skb);
+	return;
+drop:
+	consume_skb(skb);
+}
+
+/**
+ * xtcp_rcv() - IP protocol handler for XTCP (tcp_v4_rcv())
+ * @skb: packet with skb->data at the XTCP header; consumed
+ *
+ * Softirq, under rcu_read_lock(). Nothing is looked up before the header
+ * (doff >= 5, doff * 4 <= length) and the checksum over the pseudo-header
+ * with XTCP's protocol number are validated; failures are counted
+ * (InErrs, InCsumErrors) and dropped.
+ *
+ * Return: 0 (never resubmitted).
+ */
+int xtcp_rcv(struct sk_buff *skb)
+{
+	struct net *net = dev_net(skb->dev);
+	const struct tcphdr *th;
+	const struct iphdr *iph;
+	bool retried = false;
+	struct sock *sk;
+
+	if (skb->pkt_type != PACKET_HOST)
+		goto discard;
+	XTCP_INC_STATS(net, XTCP_MIB_INSEGS);
+
+	if (!pskb_may_pull(skb, sizeof(struct tcphdr)))
+		goto bad_packet;
+	th = (const struct tcphdr *)skb->data;
+	if (th->doff < sizeof(struct tcphdr) / 4)
+		goto bad_packet;
+	if (!pskb_may_pull(skb, th->doff * 4))
+		goto bad_packet;
+	if (skb_checksum_validate(skb, xtcp_ip_proto, inet_compute_pseudo))
+		goto csum_error;
+
+	/* pskb_may_pull() may have moved the header. */
+	th = tcp_hdr(skb);
+	iph = ip_hdr(skb);
+	nf_reset_ct(skb);
+
+lookup:
+	sk = xtcp_ehash_lookup(net, iph->saddr, th->source, iph->daddr,
+			       ntohs(th->dest), inet_iif(skb), inet_sdif(skb));
+	if (sk) {
+		if (sk->sk_state == TCP_NEW_SYN_RECV) {
+			struct xtcp_request_sock *req = (void *)sk;
+			bool stolen = xtcp_reqsk_rcv(req, skb);
+
+			xtcp_reqsk_put(req);
+			if (stolen) {
+				/* The child replaced it: find the child. */
+				if (!retried) {
+					retried = true;
+					goto lookup;
+				}
+				goto discard;
+			}
+			return 0;
+		}
+
+		bh_lock_sock_nested(sk);
+		if (!sock_owned_by_user(sk)) {
+			xtcp_do_rcv(sk, skb);
+		} else {
+			skb_dst_force(skb);
+			if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
+					   READ_ONCE(sk->sk_sndbuf))) {
+				bh_unlock_sock(sk);
+				sock_put(sk);
+				XTCP_INC_STATS(net, XTCP_MIB_INERRS);
+				goto discard;
+			}
+		}
+		bh_unlock_sock(sk);
+		sock_put(sk);
+		return 0;
+	}
+
+	sk = xtcp_listener_lookup(net, skb, iph->saddr, th->source,
+				  iph->daddr, ntohs(th->dest),
+				  inet_iif(skb), inet_sdif(skb));
+	if (sk) {
+		xtcp_listen_rcv(sk, skb);
+		sock_put(sk);
+		return 0;
+	}
+
+	/* Nobody: answer with an RST unless it is one. */
+	XTCP_INC_STATS(net, XTCP_MIB_NOPORT);
+	xtcp_send_reset(net, skb);
+	consume_skb(skb);
+	return 0;
+
+csum_error:
+	XTCP_INC_STATS(net, XTCP_MIB_INCSUMERRORS);
+bad_packet:
+	XTCP_INC_STATS(net, XTCP_MIB_INERRS);
+discard:
+	sk_skb_reason_drop(NULL, skb, SKB_DROP_REASON_NOT_SPECIFIED);
+	return 0;
+}

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * XTCP counters: allocation, update and the /proc/net/xtcp/snmp rendering.
+ */
+#include <linux/seq_file.h>
+
+#include "xtcp.h"
+#include "xtcp_mib.h"
+
+static const char * const xtcp_mib_names[__XTCP_MIB_MAX] = {
+	[XTCP_MIB_ACTIVEOPENS]		= "ActiveOpens",
+	[XTCP_MIB_PASSIVEOPENS]		= "PassiveOpens",
+	[XTCP_MIB_ATTEMPTFAILS]		= "AttemptFails",
+	[XTCP_MIB_ESTABRESETS]		= "EstabResets",
+	[XTCP_MIB_CURRESTAB]		= "CurrEstab",
+	[XTCP_MIB_INSEGS]		= "InSegs",
+	[XTCP_MIB_OUTSEGS]		= "OutSegs",
+	[XTCP_MIB_INERRS]		= "InErrs",
+	[XTCP_MIB_OUTRSTS]		= "OutRsts",
+	[XTCP_MIB_INCSUMERRORS]		= "InCsumErrors",
+	[XTCP_MIB_LISTENOVERFLOWS]	= "ListenOverflows",
+	[XTCP_MIB_LISTENDROPS]		= "ListenDrops",
+	[XTCP_MIB_SYNRETRANS]		= "SynRetrans",
+	[XTCP_MIB_SYNACKRETRANS]	= "SynAckRetrans",
+	[XTCP_MIB_REQTIMEOUTS]		= "ReqTimeouts",
+	[XTCP_MIB_CURRREQS]		= "CurrReqs",
+	[XTCP_MIB_REQOVERFLOWS]		= "ReqOverflows",
+	[XTCP_MIB_NOPORT]		= "NoPort",
+	[XTCP_MIB_INDATA]		= "InData",
+};
+
+/**
+ * xtcp_mib_alloc() - allocate a netns's per-cpu counters, zeroed
+ *
+ * Return: the counters or NULL.
+ */
+struct xtcp_mib __percpu *xtcp_mib_alloc(void)
+{
+	return alloc_percpu(struct xtcp_mib);
+}
+
+/**
+ * xtcp_mib_free() - free counters from xtcp_mib_alloc()
+ * @mib: counters, may be NULL
+ */
+void xtcp_mib_free(struct xtcp_mib __percpu *mib)
+{
+	free_percpu(mib);
+}
+
+/**
+ * xtcp_mib_inc() - count one event in @net
+ * @net: network namespace whose counters to update
+ * @field: counter
+ *
+ * Safe from any context: this_cpu_inc() is preempt- and irq-safe.
+ */
+void xtcp_mib_inc(const struct net *net, enum xtcp_mib_field field)
+{
+	this_cpu_inc(xtcp_pernet(net)->mib->mibs[field]);
+}
+
+/**
+ * xtcp_mib_dec() - decrement a gauge (CurrEstab, CurrReqs) in @net
+ * @net: network namespace whose counters to update
+ * @field: gauge
+ *
+ * A per-cpu slot may wrap below zero; the sum over CPUs is exact.
+ */
+void xtcp_mib_dec(const struct net *net, enum xtcp_mib_field field)
+{
+	this_cpu_dec(xtcp_pernet(net)->mib->mibs[field]);
+}
+
+/**
+ * xtcp_mib_seq_show() - print "Name Value" per counter
+ * @seq: output
+ * @mib: the netns's counters
+ */
+void xtcp_mib_seq_show(struct seq_file *seq, struct xtcp_mib __percpu *mib)
+{
+	int i, cpu;
+
+	for (i = 0; i < __XTCP_MIB_MAX; i++) {
+		unsigned long sum = 0;
+
+		for_each_possible_cpu(cpu)
+			sum += READ_ONCE(per_cpu_ptr(mib, cpu)->mibs[i]);
+		/* Gauges are signed sums of per-cpu increments. */
+		seq_printf(seq, "%s %ld\n", xtcp_mib_names[i], (long)sum);
+	}
+}

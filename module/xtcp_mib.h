@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * XTCP counters: one per-cpu array per netns, shown in /proc/net/xtcp/snmp.
+ * Names and meanings follow TCP's (Tcp: and TcpExt:) where they exist.
+ */
+#ifndef _XTCP_MIB_H
+#define _XTCP_MIB_H
+
+#include <linux/percpu.h>
+#include <net/net_namespace.h>
+
+enum xtcp_mib_field {
+	XTCP_MIB_ACTIVEOPENS,		/* SYN sent by connect() */
+	XTCP_MIB_PASSIVEOPENS,		/* child created from a request */
+	XTCP_MIB_ATTEMPTFAILS,		/* SYN_SENT/request -> closed */
+	XTCP_MIB_ESTABRESETS,		/* ESTABLISHED -> closed by reset */
+	XTCP_MIB_CURRESTAB,		/* gauge: sockets in ESTABLISHED */
+	XTCP_MIB_INSEGS,		/* segments received */
+	XTCP_MIB_OUTSEGS,		/* segments sent */
+	XTCP_MIB_INERRS,		/* segments dropped as malformed */
+	XTCP_MIB_OUTRSTS,		/* RST segments sent */
+	XTCP_MIB_INCSUMERRORS,		/* segments with a bad checksum */
+	XTCP_MIB_LISTENOVERFLOWS,	/* accept queue full at SYN/final ACK */
+	XTCP_MIB_LISTENDROPS,		/* SYN or final ACK dropped by a listener */
+	XTCP_MIB_SYNRETRANS,		/* SYN retransmitted by the timer */
+	XTCP_MIB_SYNACKRETRANS,		/* SYN-ACK retransmitted by the timer */
+	XTCP_MIB_REQTIMEOUTS,		/* request freed after synack_retries */
+	XTCP_MIB_CURRREQS,		/* gauge: live request socks */
+	XTCP_MIB_REQOVERFLOWS,		/* SYN dropped: max_syn_backlog reached */
+	XTCP_MIB_NOPORT,		/* segment for no socket (answered by RST) */
+	XTCP_MIB_INDATA,		/* payload segments accepted in order */
+	__XTCP_MIB_MAX
+};
+
+/**
+ * struct xtcp_mib - one CPU's counters
+ * @mibs: indexed by enum xtcp_mib_field
+ */
+struct xtcp_mib {
+	unsigned long	mibs[__XTCP_MIB_MAX];
+};
+
+struct xtcp_mib __percpu *xtcp_mib_alloc(void);
+void xtcp_mib_free(struct xtcp_mib __percpu *mib);
+void xtcp_mib_seq_show(struct seq_file *seq, struct xtcp_mib __percpu *mib);
+void xtcp_mib_inc(const struct net *net, enum xtcp_mib_field field);
+void xtcp_mib_dec(const struct net *net, enum xtcp_mib_field field);
+
+#define XTCP_INC_STATS(net, field)	xtcp_mib_inc(net, field)
+#define XTCP_DEC_STATS(net, field)	xtcp_mib_dec(net, field)
+
+#endif /* _XTCP_MIB_H */

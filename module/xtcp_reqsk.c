@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * XTCP request socks: SYN on a listener, the request's life in the
+ * established table, its SYN-ACK timer and the final ACK (Linux:
+ * tcp_conn_request, reqsk_timer_handler, tcp_check_req,
+ * inet_csk_reqsk_queue_drop).
+ *
+ * Ownership rule: a request is "hashed" while it is both in the established
+ * table and on its listener's reqs list; the two change together under the
+ * listener's reqs_lock. The one context that unhashes it (final ACK, RST,
+ * timer giving up, listener close, netns exit) finishes it: stops the
+ * timer synchronously unless it is the timer, maybe sends an RST, and drops
+ * the table's reference. Everyone else only drops their lookup reference.
+ */
+#include <linux/slab.h>
+#include <net/ip.h>
+
+#include "xtcp.h"
+#include "xtcp_mib.h"
+
+static struct kmem_cache *xtcp_reqsk_cachep __read_mostly;
+
+static void xtcp_reqsk_free_rcu(struct rcu_head *head)
+{
+	kmem_cache_free(xtcp_reqsk_cachep,
+			container_of(head, struct xtcp_request_sock, rcu));
+}
+
+/**
+ * xtcp_reqsk_put() - drop a reference to a request
+ * @req: request
+ *
+ * The last reference releases the listener and frees the request after an
+ * RCU grace period (lookups may still be walking over it).
+ */
+void xtcp_reqsk_put(struct xtcp_request_sock *req)
+{
+	if (refcount_dec_and_test(&req->common.skc_refcnt)) {
+		sock_put(req->listener);
+		call_rcu(&req->rcu, xtcp_reqsk_free_rcu);
+	}
+}
+
+/**
+ * xtcp_reqsk_unlink() - unhash @req; true for the single winner
+ * @req: request; caller holds a reference
+ *
+ * Return: true if this call took @req out of the table and the list.
+ */
+bool xtcp_reqsk_unlink(struct xtcp_request_sock *req)
+{
+	struct xtcp_sock *xp = xtcp_sk(req->listener);
+	bool removed;
+
+	spin_lock_bh(&xp->reqs_lock);
+	removed = xtcp_ehash_remove(&req->common);
+	if (removed) {
+		list_del_init(&req->list);
+		xp->reqs_len--;
+	}
+	spin_unlock_bh(&xp->reqs_lock);
+	return removed;
+}
+
+/**
+ * xtcp_reqsk_finish() - tear down a request this context unhashed
+ * @req: unhashed request, still holding the table's reference
+ * @rst: send the peer an RST
+ * @sync: stop the timer with timer_delete_sync() (false only from the
+ *	timer itself, which does not re-arm)
+ */
+void xtcp_reqsk_finish(struct xtcp_request_sock *req, bool rst, bool sync)
+{
+	if (sync)
+		timer_delete_sync(&req->timer);
+	if (rst)
+		xtcp_reqsk_send_reset(req);
+	XTCP_DEC_STATS(read_pnet(&req->common.skc_net), XTCP_MIB_CURRREQS);
+	xtcp_reqsk_put(req);
+}
+
+/**
+ * xtcp_reqsk_kill() - unhash and finish @req unless someone else did
+ * @req: request; caller holds a reference; not called from its timer
+ * @rst: send the peer an RST if this call finishes it
+ */
+void xtcp_reqsk_kill(struct xtcp_request_sock *req, bool rst)
+{
+	if (xtcp_reqsk_unlink(req))
+		xtcp_reqsk_finish(req, rst, true);
+}
+
+/**
+ * xtcp_reqsk_timer() - SYN-ACK retransmit timer (reqsk_timer_handler())
+ * @t: the request's timer
+ *
+ * Retransmits with exponential backoff until net.xtcp.synack_retries, then
+ * frees the request. Runs only while the request is hashed; a context that
+ * unhashes it waits for this handler in timer_delete_sync().
+ */
+void xtcp_reqsk_timer(struct timer_list *t)
+{
+	struct xtcp_request_sock *req = timer_container_of(req, t, timer);
+	struct sock *lst = req->listener;
+	struct net *net = sock_net(lst);
+
+	if (hlist_nulls_unhashed(&req->common.skc_nulls_node) ||
+	    inet_sk_state_load(lst) != TCP_LISTEN)
+		return;
+
+	if (req->retrans >= READ_ONCE(xtcp_pernet(net)->synack_retries)) {
+		if (xtcp_reqsk_unlink(req)) {
+			XTCP_INC_STATS(net, XTCP_MIB_REQTIMEOUTS);
+			xtcp_reqsk_finish(req, false, false);
+		}
+		return;
+	}
+	req->retrans++;
+	XTCP_INC_STATS(net, XTCP_MIB_SYNACKRETRANS);
+	xtcp_send_synack(req);
+	req->rto = xtcp_rto_next(net, req->rto);
+	mod_timer(&req->timer, jiffies + req->rto);
+}
+
+/**
+ * xtcp_conn_request() - answer a SYN on a listener (tcp_conn_request())
+ * @lst: listener, referenced, in softirq without its lock
+ * @skb: the SYN, validated; consumed
+ *
+ * Drops (and counts) when the accept queue is full or the listener already
+ * has net.xtcp.max_syn_backlog requests. Otherwise a request enters the
+ * established table, its timer is armed, and a SYN-ACK goes out. A
+ * concurrent duplicate SYN that lost the insert race is dropped: the
+ * request it lost to answers.
+ */
+void xtcp_conn_request(struct sock *lst, struct sk_buff *skb)
+{
+	const struct tcphdr *th = tcp_hdr(skb);
+	const struct iphdr *iph = ip_hdr(skb);
+	struct xtcp_sock *xp = xtcp_sk(lst);
+	struct net *net = sock_net(lst);
+	struct xtcp_request_sock *req;
+	struct xtcp_opts opts;
+	int max_reqs;
+
+	if (sk_acceptq_is_full(lst)) {
+		XTCP_INC_STATS(net, XTCP_MIB_LISTENOVERFLOWS);
+		goto drop;
+	}
+	max_reqs = READ_ONCE(xtcp_pernet(net)->max_syn_backlog);
+	if (READ_ONCE(xp->reqs_len) >= max_reqs) {
+		XTCP_INC_STATS(net, XTCP_MIB_REQOVERFLOWS);
+		goto drop;
+	}
+
+	req = kmem_cache_zalloc(xtcp_reqsk_cachep, GFP_ATOMIC);
+	if (!req)
+		goto drop;
+
+	xtcp_parse_options(th, &opts);
+	write_pnet(&req->common.skc_net, net);
+	req->common.skc_family = AF_XTCP;
+	req->common.skc_state = TCP_NEW_SYN_RECV;
+	req->xreq_daddr = iph->saddr;
+	req->xreq_laddr = iph->daddr;
+	req->xreq_dport = th->source;
+	req->xreq_num = ntohs(th->dest);
+	req->common.skc_bound_dev_if = READ_ONCE(lst->sk_bound_dev_if);
+	req->common.skc_hash = xtcp_ehashfn(net, iph->daddr, req->xreq_num,
+					    iph->saddr, th->source);
+	/* One reference for the table, one for this function. */
+	refcount_set(&req->common.skc_refcnt, 2);
+	req->irs = ntohl(th->seq);
+	req->iss = xtcp_isn(iph->daddr, iph->saddr, th->dest, th->source);
+	req->mss = opts.mss ? : XTCP_DEFAULT_MSS;
+	req->snd_wscale = opts.wscale;
+	req->wscale_ok = opts.wscale_ok;
+	req->rto = xtcp_rto_init(net);
+	INIT_LIST_HEAD(&req->list);
+	timer_setup(&req->timer, xtcp_reqsk_timer, 0);
+	sock_hold(lst);
+	req->listener = lst;
+
+	spin_lock_bh(&xp->reqs_lock);
+	if (xp->closing || xp->reqs_len >= max_reqs) {
+		spin_unlock_bh(&xp->reqs_lock);
+		goto free;
+	}
+	if (xtcp_ehash_insert_unique(&req->common)) {
+		spin_unlock_bh(&xp->reqs_lock);
+		refcount_dec(&req->common.skc_refcnt);
+		xtcp_reqsk_put(req);
+		consume_skb(skb);	/* duplicate SYN, answered elsewhere */
+		return;
+	}
+	list_add_tail(&req->list, &xp->reqs);
+	xp->reqs_len++;
+	XTCP_INC_STATS(net, XTCP_MIB_CURRREQS);
+	/* Armed under reqs_lock: a listener close right after sees it. */
+	mod_timer(&req->timer, jiffies + req->rto);
+	spin_unlock_bh(&xp->reqs_lock);
+
+	xtcp_send_synack(req);
+	xtcp_reqsk_put(req);
+	consume_skb(skb);
+	return;
+
+free:
+	refcount_dec(&req->common.skc_refcnt);
+	xtcp_reqsk_put(req);
+drop:
+	XTCP_INC_STATS(net, XTCP_MIB_LISTENDROPS);
+	sk_skb_reason_drop(lst, skb, SKB_DROP_REASON_NOT_SPECIFIED);
+}
+
+/**
+ * xtcp_reqsk_rcv() - a segment for a request (tcp_check_req())
+ * @req: request, referenced by the caller
+ * @skb: validated segment; consumed unless true is returned
+ *
+ * A valid final ACK creates the child, swaps it for the request in the
+ * established table and queues it for accept(). A retransmitted SYN gets
+ * the SYN-ACK again; an in-window RST kills the request; a bad ACK gets an
+ * RST. When the accept queue is full the ACK is dropped and counted, and
+ * the request stays for the SYN-ACK timer to try again.
+ *
+ * Return: true if @req was unhashed by someone else before this segment
+ * could use it (the caller looks the 4-tuple up again, as TCP does when a
+ * request was "stolen").
+ */
+bool xtcp_reqsk_rcv(struct xtcp_request_sock *req, struct sk_buff *skb)
+{
+	struct net *net = read_pnet(&req->common.skc_net);
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct sock *lst = req->listener;
+	u32 seq = ntohl(th->seq);
+	struct sock *child;
+
+	if (th->rst) {
+		if (seq == req->irs + 1 && xtcp_reqsk_unlink(req)) {
+			XTCP_INC_STATS(net, XTCP_MIB_ATTEMPTFAILS);
+			xtcp_reqsk_finish(req, false, true);
+		}
+		goto drop;
+	}
+	if (th->syn) {
+		if (!th->ack && seq == req->irs)
+			xtcp_send_synack(req);
+		goto drop;
+	}
+	if (!th->ack)
+		goto drop;
+	if (ntohl(th->ack_seq) != req->iss + 1) {
+		xtcp_send_reset(net, skb);
+		goto drop;
+	}
+	if (seq != req->irs + 1 || inet_sk_state_load(lst) != TCP_LISTEN)
+		goto drop;
+
+	if (sk_acceptq_is_full(lst)) {
+		XTCP_INC_STATS(net, XTCP_MIB_LISTENOVERFLOWS);
+		XTCP_INC_STATS(net, XTCP_MIB_LISTENDROPS);
+		goto drop;
+	}
+
+	child = xtcp_child_create(lst, req, skb);
+	if (!child) {
+		XTCP_INC_STATS(net, XTCP_MIB_LISTENDROPS);
+		goto drop;
+	}
+	if (!xtcp_child_hash_and_queue(lst, req, child)) {
+		bool stolen = !xtcp_sk(lst)->closing;
+
+		xtcp_child_free_unqueued(child);
+		if (stolen)
+			return true;
+		goto drop;
+	}
+
+	/* Won: the request is ours to finish; the child is visible. */
+	xtcp_reqsk_finish(req, false, true);
+	XTCP_INC_STATS(net, XTCP_MIB_PASSIVEOPENS);
+	XTCP_INC_STATS(net, XTCP_MIB_CURRESTAB);
+
+	bh_lock_sock(child);
+	xtcp_data_rcv(child, skb);	/* payload riding on the ACK, if any */
+	bh_unlock_sock(child);
+	lst->sk_data_ready(lst);
+	sock_put(child);	/* xtcp_child_create()'s local reference */
+	return false;
+
+drop:
+	consume_skb(skb);
+	return false;
+}
+
+/**
+ * xtcp_reqsk_init() - create the request sock cache
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int xtcp_reqsk_init(void)
+{
+	xtcp_reqsk_cachep = KMEM_CACHE(xtcp_request_sock, 0);
+	return xtcp_reqsk_cachep ? 0 : -ENOMEM;
+}
+
+/**
+ * xtcp_reqsk_exit() - destroy the cache; after rcu_barrier()
+ */
+void xtcp_reqsk_exit(void)
+{
+	kmem_cache_destroy(xtcp_reqsk_cachep);
+}

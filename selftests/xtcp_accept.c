@@ -160,7 +160,7 @@ TEST_F_TIMEOUT(acc, somaxconn_and_relisten, 120)
 	close(l);
 }
 
-TEST_F(acc, nonblocking_accept)
+TEST_F_TIMEOUT(acc, nonblocking_accept, 90)
 {
 	const struct xfam *f = &variant->f;
 	int l, fd, c, s;
@@ -198,7 +198,7 @@ TEST_F(acc, nonblocking_accept)
 	close(l);
 }
 
-TEST_F(acc, accept4_flags)
+TEST_F_TIMEOUT(acc, accept4_flags, 90)
 {
 	const struct xfam *f = &variant->f;
 	struct sockaddr_in peer, name;
@@ -248,7 +248,7 @@ TEST_F(acc, accept4_flags)
 	close(l);
 }
 
-TEST_F(acc, rcvtimeo)
+TEST_F_TIMEOUT(acc, rcvtimeo, 90)
 {
 	const struct xfam *f = &variant->f;
 	struct timeval tv = { 0, 300000 };
@@ -268,7 +268,7 @@ TEST_F(acc, rcvtimeo)
 }
 
 /* A blocking accept sleeps until a connection arrives. */
-TEST_F(acc, blocking_accept)
+TEST_F_TIMEOUT(acc, blocking_accept, 90)
 {
 	const struct xfam *f = &variant->f;
 	struct timeval tv = { 20, 0 };
@@ -316,7 +316,7 @@ static void listener_masks(const struct xfam *f, uint16_t port, int masks[3])
 	close(l);
 }
 
-TEST_F(acc, poll_epoll)
+TEST_F_TIMEOUT(acc, poll_epoll, 90)
 {
 	const struct xfam *f = &variant->f;
 	struct epoll_event ev = { .events = EPOLLIN }, out[4];
@@ -375,7 +375,7 @@ TEST_F(acc, poll_epoll)
  * Closing a listener with a full accept queue resets the queued
  * connections: each peer's next read or write fails with ECONNRESET.
  */
-TEST_F(acc, close_full_queue)
+TEST_F_TIMEOUT(acc, close_full_queue, 90)
 {
 	const struct xfam *f = &variant->f;
 	long resets = mib_get(f, "EstabResets");

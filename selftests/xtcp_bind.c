@@ -71,7 +71,7 @@ static int expected(int pair, int opt, bool listening)
 	}
 }
 
-TEST_F(bind, conflict_matrix)
+TEST_F_TIMEOUT(bind, conflict_matrix, 90)
 {
 	const struct xfam *f = &variant->f;
 	int pair, opt, lst, a, b, want, got;
@@ -112,7 +112,7 @@ TEST_F(bind, conflict_matrix)
  * Two SO_REUSEADDR sockets bound to the same address and port: the first to
  * listen() wins, the other's listen() fails with EADDRINUSE.
  */
-TEST_F(bind, reuseaddr_listen_race)
+TEST_F_TIMEOUT(bind, reuseaddr_listen_race, 90)
 {
 	const struct xfam *f = &variant->f;
 	int a = xsock(f, 0), b = xsock(f, 0);
@@ -130,7 +130,7 @@ TEST_F(bind, reuseaddr_listen_race)
 	close(b);
 }
 
-TEST_F(bind, double_bind)
+TEST_F_TIMEOUT(bind, double_bind, 90)
 {
 	const struct xfam *f = &variant->f;
 	int fd = xsock(f, 0);
@@ -154,7 +154,7 @@ TEST_F(bind, double_bind)
 	close(fd);
 }
 
-TEST_F(bind, bad_args)
+TEST_F_TIMEOUT(bind, bad_args, 90)
 {
 	const struct xfam *f = &variant->f;
 	struct sockaddr_in sin = xaddr(f, "127.0.0.1", 20700);
@@ -206,7 +206,7 @@ TEST_F(bind, bad_args)
 }
 
 /* inet_bind's compatibility game: AF_UNSPEC with INADDR_ANY is AF_INET. */
-TEST_F(bind, af_unspec_any)
+TEST_F_TIMEOUT(bind, af_unspec_any, 90)
 {
 	const struct xfam *f = &variant->f;
 	struct sockaddr_in sin = xaddr(f, "0.0.0.0", 20800);
@@ -249,7 +249,7 @@ static int bind_port_errno(const struct xfam *f, void *arg)
 	return xbind(f, fd, "127.0.0.1", *(int *)arg);
 }
 
-TEST_F(bind, privileged_ports)
+TEST_F_TIMEOUT(bind, privileged_ports, 90)
 {
 	const struct xfam *f = &variant->f;
 	int port, fd;
@@ -290,7 +290,7 @@ static int reuseport_bind(const struct xfam *f, void *arg)
 }
 
 /* SO_REUSEPORT only shares a port between sockets of the same uid. */
-TEST_F(bind, reuseport_uid)
+TEST_F_TIMEOUT(bind, reuseport_uid, 90)
 {
 	const struct xfam *f = &variant->f;
 	int port = 20900, a, b;
@@ -316,7 +316,7 @@ static bool in_range(int port, int lo, int hi)
 	return port >= lo && port <= hi;
 }
 
-TEST_F(bind, ephemeral_range)
+TEST_F_TIMEOUT(bind, ephemeral_range, 90)
 {
 	const struct xfam *f = &variant->f;
 	static int fds[50];
@@ -354,7 +354,7 @@ TEST_F(bind, ephemeral_range)
 	close(l);
 }
 
-TEST_F(bind, bind_exhaustion)
+TEST_F_TIMEOUT(bind, bind_exhaustion, 90)
 {
 	const struct xfam *f = &variant->f;
 	int fds[10], i, fd, freed;
@@ -436,7 +436,7 @@ TEST_F_TIMEOUT(bind, connect_exhaustion, 120)
 }
 
 /* close() releases the port, whatever state the socket reached. */
-TEST_F(bind, close_releases_port)
+TEST_F_TIMEOUT(bind, close_releases_port, 90)
 {
 	const struct xfam *f = &variant->f;
 	int fd, i;

@@ -47,7 +47,7 @@ static int listener(const struct xfam *f, const char *ip, uint16_t port,
 	return fd;
 }
 
-TEST_F(conn, blocking_connect)
+TEST_F_TIMEOUT(conn, blocking_connect, 90)
 {
 	const struct xfam *f = &variant->f;
 	struct sockaddr_in a, b;
@@ -106,7 +106,7 @@ static void nb_connect(const struct xfam *f, const char *ip, uint16_t port,
 	close(fd);
 }
 
-TEST_F(conn, nonblocking_connect)
+TEST_F_TIMEOUT(conn, nonblocking_connect, 90)
 {
 	const struct xfam *f = &variant->f;
 	struct nb_result r, ref;
@@ -144,7 +144,7 @@ TEST_F(conn, nonblocking_connect)
 	close(l);
 }
 
-TEST_F(conn, refused)
+TEST_F_TIMEOUT(conn, refused, 90)
 {
 	const struct xfam *f = &variant->f;
 	struct nb_result r, ref;
@@ -196,7 +196,7 @@ TEST_F(conn, refused)
  * A SYN_SENT socket: EALREADY on a second connect, no POLLOUT, visible as
  * 02 in the sockets view; close() removes it.
  */
-TEST_F(conn, in_progress)
+TEST_F_TIMEOUT(conn, in_progress, 90)
 {
 	const struct xfam *f = &variant->f;
 	int fd;
@@ -264,7 +264,7 @@ TEST_F_TIMEOUT(conn, timeout, 120)
 	close(cap);
 }
 
-TEST_F(conn, unreachable)
+TEST_F_TIMEOUT(conn, unreachable, 90)
 {
 	const struct xfam *f = &variant->f;
 	double t0 = now_s();
@@ -280,7 +280,7 @@ TEST_F(conn, unreachable)
 	close(fd);
 }
 
-TEST_F(conn, bad_args)
+TEST_F_TIMEOUT(conn, bad_args, 90)
 {
 	const struct xfam *f = &variant->f;
 	struct sockaddr_in sin = xaddr(f, "127.0.0.1", 6020);
@@ -320,7 +320,7 @@ TEST_F(conn, bad_args)
 }
 
 /* INADDR_ANY as destination means this host (TCP routes it to loopback). */
-TEST_F(conn, connect_any_addr)
+TEST_F_TIMEOUT(conn, connect_any_addr, 90)
 {
 	const struct xfam *f = &variant->f;
 	struct sockaddr_in a;
@@ -339,7 +339,7 @@ TEST_F(conn, connect_any_addr)
 }
 
 /* connect(AF_UNSPEC) disconnects; the socket can then connect again. */
-TEST_F(conn, disconnect_af_unspec)
+TEST_F_TIMEOUT(conn, disconnect_af_unspec, 90)
 {
 	const struct xfam *f = &variant->f;
 	struct sockaddr_in sin;
@@ -383,7 +383,7 @@ static int try_accept(int l)
  * A listener bound to a specific address beats a wildcard one on the same
  * port (both SO_REUSEPORT, as TCP requires), whichever was created first.
  */
-TEST_F(conn, specific_beats_wildcard)
+TEST_F_TIMEOUT(conn, specific_beats_wildcard, 90)
 {
 	const struct xfam *f = &variant->f;
 	int order, w, sp, c1, c2, s;

@@ -106,13 +106,13 @@ static void cross(struct __test_metadata *_metadata, FIXTURE_DATA(ns) *self,
 	close(l);
 }
 
-TEST_F(ns, cross_veth)
+TEST_F_TIMEOUT(ns, cross_veth, 120)
 {
 	cross(_metadata, self, &variant->f, NS_S_ADDR, 8000);
 }
 
 /* Through a gateway route: S owns 10.1.0.1 on lo, C routes 10.1/24 via S. */
-TEST_F(ns, cross_gateway)
+TEST_F_TIMEOUT(ns, cross_gateway, 120)
 {
 	ASSERT_EQ(0, run("ip addr add 10.1.0.1/32 dev lo"));
 	ASSERT_EQ(0, ns_enter(self->t.c));
@@ -121,7 +121,7 @@ TEST_F(ns, cross_gateway)
 }
 
 /* Software checksums both ways (veth otherwise skips verification). */
-TEST_F(ns, cross_veth_no_offload)
+TEST_F_TIMEOUT(ns, cross_veth_no_offload, 120)
 {
 	if (run("command -v ethtool >/dev/null"))
 		SKIP(return, "ethtool not available");
@@ -131,7 +131,7 @@ TEST_F(ns, cross_veth_no_offload)
 	cross(_metadata, self, &variant->f, NS_S_ADDR, 8020);
 }
 
-TEST_F(ns, refused_across)
+TEST_F_TIMEOUT(ns, refused_across, 120)
 {
 	const struct xfam *f = &variant->f;
 	int c;
@@ -147,7 +147,7 @@ TEST_F(ns, refused_across)
  * The same port bound and listened on in both namespaces; loopback traffic
  * stays in its namespace, and only routed traffic crosses to the other.
  */
-TEST_F(ns, same_port_two_ns)
+TEST_F_TIMEOUT(ns, same_port_two_ns, 120)
 {
 	const struct xfam *f = &variant->f;
 	int ls, lc, bs, bc, c, s;

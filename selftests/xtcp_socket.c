@@ -188,7 +188,7 @@ FIXTURE_TEARDOWN(sock)
 {
 }
 
-TEST_F(sock, type_flags)
+TEST_F_TIMEOUT(sock, type_flags, 90)
 {
 	int fd, fl;
 
@@ -212,7 +212,7 @@ TEST_F(sock, type_flags)
 }
 
 /* Like TCP, no privilege is needed to create a socket. */
-TEST_F(sock, unprivileged_create)
+TEST_F_TIMEOUT(sock, unprivileged_create, 90)
 {
 	pid_t pid = fork();
 	int st;
@@ -231,7 +231,7 @@ TEST_F(sock, unprivileged_create)
 	EXPECT_EQ(0, WEXITSTATUS(st));
 }
 
-TEST_F(sock, unconnected_names)
+TEST_F_TIMEOUT(sock, unconnected_names, 90)
 {
 	struct sockaddr_in sin;
 	socklen_t len;
@@ -259,7 +259,7 @@ TEST_F(sock, unconnected_names)
 	close(fd);
 }
 
-TEST_F(sock, socketpair_unsupported)
+TEST_F_TIMEOUT(sock, socketpair_unsupported, 90)
 {
 	int sv[2];
 
@@ -269,7 +269,7 @@ TEST_F(sock, socketpair_unsupported)
 }
 
 /* A fresh socket polls exactly like a fresh TCP socket (HUP|OUT|WRNORM). */
-TEST_F(sock, unconnected_poll)
+TEST_F_TIMEOUT(sock, unconnected_poll, 90)
 {
 	int fd, ref, mask, ref_mask;
 

@@ -203,7 +203,7 @@ TEST_F_TIMEOUT(wire, many_requests_expire, 180)
 }
 
 /* A retransmitted SYN gets the same SYN-ACK again, before any timer. */
-TEST_F(wire, dup_syn)
+TEST_F_TIMEOUT(wire, dup_syn, 120)
 {
 	const struct xfam *f = &variant->f;
 	struct seg a, b;
@@ -231,7 +231,7 @@ TEST_F(wire, dup_syn)
  * Completing the handshake by hand: a wrong final ACK is answered with an
  * RST and leaves the request; the right one creates the child.
  */
-TEST_F(wire, final_ack)
+TEST_F_TIMEOUT(wire, final_ack, 120)
 {
 	const struct xfam *f = &variant->f;
 	struct sockaddr_in peer;
@@ -266,7 +266,7 @@ TEST_F(wire, final_ack)
 	close(l);
 }
 
-TEST_F(wire, stray_segments)
+TEST_F_TIMEOUT(wire, stray_segments, 120)
 {
 	const struct xfam *f = &variant->f;
 	long rsts = mib_get(f, "OutRsts");
@@ -309,7 +309,7 @@ TEST_F(wire, stray_segments)
 }
 
 /* With rx checksum offload off on vs, a bad checksum is dropped and counted. */
-TEST_F(wire, bad_checksum)
+TEST_F_TIMEOUT(wire, bad_checksum, 120)
 {
 	const struct xfam *f = &variant->f;
 	struct sockaddr_in sin = { .sin_family = AF_INET };
@@ -351,7 +351,7 @@ TEST_F(wire, bad_checksum)
  * (queue length > backlog is full, as for the accept queue); further SYNs
  * are dropped and counted in ListenDrops.
  */
-TEST_F(wire, request_queue_limit)
+TEST_F_TIMEOUT(wire, request_queue_limit, 120)
 {
 	const struct xfam *f = &variant->f;
 	long drops = mib_get(f, "ListenDrops");
@@ -382,7 +382,7 @@ TEST_F(wire, request_queue_limit)
 }
 
 /* net.xtcp.max_syn_backlog caps the request queue below the backlog. */
-TEST_F(wire, max_syn_backlog)
+TEST_F_TIMEOUT(wire, max_syn_backlog, 120)
 {
 	const struct xfam *f = &variant->f;
 	int l, i, n;
@@ -406,14 +406,16 @@ TEST_F(wire, max_syn_backlog)
 
 /*
  * Listener closed with a half-open request: no SYN-ACK is sent for it
- * afterwards (XTCP frees it at close: CurrReqs drops to 0), and the peer's
- * final ACK is answered with an RST.
+ * afterwards (at most an RST: the issue has XTCP reset half-open peers at
+ * close, TCP stays silent), XTCP frees it at once (CurrReqs drops to 0), and
+ * the peer's final ACK is answered with an RST.
  */
 TEST_F_TIMEOUT(wire, listener_close_halfopen, 60)
 {
 	const struct xfam *f = &variant->f;
 	struct seg sa, r;
 	int rto, l, i;
+	double end;
 
 	rto = synack_timers_set(f, 3, 300);
 	ASSERT_LT(0, rto);
@@ -428,9 +430,17 @@ TEST_F_TIMEOUT(wire, listener_close_halfopen, 60)
 			sleep_ms(50);
 		EXPECT_EQ(0, mib_get(f, "CurrReqs"));
 	}
-	/* past the next SYN-ACK retransmission times */
-	EXPECT_EQ(0, next_out(self, f, 30500, &r, 3 * rto + 500))
-		TH_LOG("sent flags 0x%x after the listener closed", r.flags);
+	/*
+	 * Past the next SYN-ACK retransmission times: no SYN-ACK. TCP sends
+	 * nothing; the issue lets XTCP reset the half-open peer at close.
+	 */
+	end = now_s() + (3 * rto + 500) / 1000.0;
+	while (now_s() < end &&
+	       next_out(self, f, 30500, &r, (int)((end - now_s()) * 1000) + 1) == 1) {
+		EXPECT_TRUE(r.flags & TH_RST)
+			TH_LOG("sent flags 0x%x after the listener closed", r.flags);
+		EXPECT_FALSE(r.flags & TH_SYN);
+	}
 	EXPECT_EQ(0, proc_count(f, st_reqsk(f), LPORT, NULL));
 
 	ASSERT_EQ(0, send_seg(self, f, 30500, LPORT, 501, sa.seq + 1, TH_ACK));

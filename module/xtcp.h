@@ -134,9 +134,9 @@ struct xtcp_sock {
 	struct list_head		accept_node;
 };
 
-/* Paired with inet_sk_state_load() in lockless readers (poll, lookups). */
 static inline void xtcp_state_store(struct sock *sk, int state)
 {
+	/* Paired with smp_load_acquire() in inet_sk_state_load(). */
 	smp_store_release(&sk->sk_state, state);
 }
 

@@ -58,7 +58,7 @@ struct xtcp_bind2_bucket {
  * @chain: buckets
  */
 struct xtcp_bhead {
-	spinlock_t		lock;
+	spinlock_t		lock;	/* see the file comment */
 	struct hlist_head	chain;
 };
 

@@ -43,6 +43,7 @@ struct sock *xtcp_child_create(struct sock *lst,
 
 	/* Everything below was copied from the listener; make it the child's. */
 	xtcp_sock_init_queues(child);
+	child->sk_nulls_node.pprev = NULL;	/* the listener's lhash node */
 	child->sk_max_ack_backlog = 0;
 	child->sk_reuseport = lst->sk_reuseport;
 	child->sk_hash = req->common.skc_hash;

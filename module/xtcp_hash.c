@@ -24,7 +24,7 @@
 #include "xtcp.h"
 
 /* lhash chains end in nulls values that no ehash chain uses. */
-#define XTCP_LHASH_NULLS_BASE	(1U << 29)
+#define XTCP_LHASH_NULLS_BASE	BIT(29)
 #define XTCP_LHASH_SIZE		256
 
 /**
@@ -33,7 +33,7 @@
  * @chain: listeners hashed by (net, address, port), sk_nulls_node
  */
 struct xtcp_lhead {
-	spinlock_t		lock;
+	spinlock_t		lock;	/* writers of @chain */
 	struct hlist_nulls_head	chain;
 };
 
@@ -203,7 +203,7 @@ int xtcp_ehash_insert_unique(struct sock_common *skc)
 	struct hlist_nulls_head *head;
 	struct hlist_nulls_node *node;
 	struct sock_common *other;
-	spinlock_t *lock;
+	spinlock_t *lock;	/* the bucket's */
 
 	head = &xtcp_tables.ehash[skc->skc_hash & xtcp_tables.ehash_mask];
 	lock = xtcp_ehash_lock(skc->skc_hash);

@@ -196,7 +196,7 @@ lookup:
 			return 0;
 		}
 
-		bh_lock_sock_nested(sk);
+		bh_lock_sock(sk);
 		if (!sock_owned_by_user(sk)) {
 			xtcp_do_rcv(sk, skb);
 		} else {

@@ -128,7 +128,7 @@ void xtcp_reqsk_timer(struct timer_list *t)
  * @skb: the SYN, validated; consumed
  *
  * Drops (and counts) when the accept queue is full or the listener already
- * has net.xtcp.max_syn_backlog requests. Otherwise a request enters the
+ * has backlog + 1 or net.xtcp.max_syn_backlog requests. Otherwise a request enters the
  * established table, its timer is armed, and a SYN-ACK goes out. A
  * concurrent duplicate SYN that lost the insert race is dropped: the
  * request it lost to answers.
@@ -147,7 +147,13 @@ void xtcp_conn_request(struct sock *lst, struct sk_buff *skb)
 		XTCP_INC_STATS(net, XTCP_MIB_LISTENOVERFLOWS);
 		goto drop;
 	}
-	max_reqs = READ_ONCE(xtcp_pernet(net)->max_syn_backlog);
+	/*
+	 * Like TCP without syncookies, the request queue is full once it
+	 * holds more than the backlog; net.xtcp.max_syn_backlog caps it
+	 * further.
+	 */
+	max_reqs = min_t(int, READ_ONCE(xtcp_pernet(net)->max_syn_backlog),
+			 READ_ONCE(lst->sk_max_ack_backlog) + 1);
 	if (READ_ONCE(xp->reqs_len) >= max_reqs) {
 		XTCP_INC_STATS(net, XTCP_MIB_REQOVERFLOWS);
 		goto drop;
@@ -282,8 +288,15 @@ bool xtcp_reqsk_rcv(struct xtcp_request_sock *req, struct sk_buff *skb)
 	XTCP_INC_STATS(net, XTCP_MIB_PASSIVEOPENS);
 	XTCP_INC_STATS(net, XTCP_MIB_CURRESTAB);
 
+	/* Payload riding on the ACK, if any; accept() may own the child. */
 	bh_lock_sock(child);
-	xtcp_data_rcv(child, skb);	/* payload riding on the ACK, if any */
+	if (!sock_owned_by_user(child)) {
+		xtcp_data_rcv(child, skb);
+	} else {
+		skb_dst_force(skb);
+		if (sk_add_backlog(child, skb, READ_ONCE(child->sk_rcvbuf)))
+			kfree_skb(skb);
+	}
 	bh_unlock_sock(child);
 	lst->sk_data_ready(lst);
 	sock_put(child);	/* xtcp_child_create()'s local reference */

@@ -6,6 +6,7 @@
 #   make check             setup, build for both test kernels, run the whole
 #                          suite in the VM on the debug then the stock kernel
 #   make demo              boot the VM and show XTCP at work
+#   make bench [QUICK=1]   benchmarks against Linux TCP, as ratios
 #   make style             checkpatch --strict on every source file
 #   make check-static      sparse (C=1) and W=1 build
 #   make compile_commands.json
@@ -70,6 +71,11 @@ check:
 
 demo:
 	@scripts/demo
+
+# XTCP against Linux TCP in the same boot (Documentation/bench.rst).
+# QUICK=1 for a short development run.
+bench:
+	@QUICK=$(QUICK) scripts/bench/run
 
 CHECKPATCH = $(KSRC)/scripts/checkpatch.pl --no-tree --strict --quiet --show-types \
 	--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES

@@ -171,8 +171,9 @@ begin:
 		    !xtcp_ehash_match(skc, net, saddr, sport, daddr, hnum,
 				      dif, sdif))
 			continue;
+		/* Being freed: it is leaving the table, nothing else matches. */
 		if (unlikely(!refcount_inc_not_zero(&skc->skc_refcnt)))
-			break;
+			goto out;
 		/* It may have been rehashed between the match and the ref. */
 		if (unlikely(!xtcp_ehash_match(skc, net, saddr, sport, daddr,
 					       hnum, dif, sdif))) {
@@ -184,6 +185,7 @@ begin:
 	}
 	if (get_nulls_value(node) != slot)
 		goto begin;
+out:
 	rcu_read_unlock();
 	return NULL;
 }

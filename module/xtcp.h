@@ -184,6 +184,23 @@ struct xtcp_request_sock {
 	u32			rto;
 };
 
+/**
+ * struct xtcp_tw_sock - a closed connection lingering after our FIN
+ * @common: addresses, ports, netns, refcount, ehash node; state
+ *	TCP_TIME_WAIT
+ * @timer: ends the mini sock after 60 s
+ * @rcu: deferred free
+ * @snd_nxt: our next sequence number (after our FIN)
+ * @rcv_nxt: next sequence number expected from the peer
+ */
+struct xtcp_tw_sock {
+	struct sock_common	common;
+	struct timer_list	timer;
+	struct rcu_head		rcu;
+	u32			snd_nxt;
+	u32			rcv_nxt;
+};
+
 #define xreq_daddr	common.skc_daddr
 #define xreq_laddr	common.skc_rcv_saddr
 #define xreq_dport	common.skc_dport
@@ -299,8 +316,18 @@ void xtcp_send_active_reset(struct sock *sk);
 int xtcp_send_synack(const struct xtcp_request_sock *req);
 void xtcp_send_reset(struct net *net, struct sk_buff *skb);
 void xtcp_reqsk_send_reset(const struct xtcp_request_sock *req);
+void xtcp_send_ctl(struct net *net, __be32 saddr, __be32 daddr,
+		   __be16 sport, __be16 dport, u32 seq, u32 ack, int oif);
 int xtcp_send_data(struct sock *sk, struct sk_buff *skb, bool fin);
 struct sk_buff *xtcp_data_alloc(struct sock *sk, unsigned int size);
+
+/* Closed-connection mini socks (xtcp_tw.c). */
+int xtcp_tw_init(void);
+void xtcp_tw_exit(void);
+void xtcp_tw_enter(struct sock *sk);
+bool xtcp_tw_rcv(struct xtcp_tw_sock *tw, struct sk_buff *skb);
+void xtcp_tw_put(struct xtcp_tw_sock *tw);
+void xtcp_tw_kill(struct xtcp_tw_sock *tw, bool sync);
 
 /* Timers (xtcp_timer.c). */
 void xtcp_rtx_timer_init(struct sock *sk);

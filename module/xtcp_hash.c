@@ -136,6 +136,8 @@ static void xtcp_skc_put(struct sock_common *skc)
 {
 	if (skc->skc_state == TCP_NEW_SYN_RECV)
 		xtcp_reqsk_put((struct xtcp_request_sock *)skc);
+	else if (skc->skc_state == TCP_TIME_WAIT)
+		xtcp_tw_put((struct xtcp_tw_sock *)skc);
 	else
 		sock_put((struct sock *)skc);
 }
@@ -195,16 +197,18 @@ out:
  * @skc: full socket or request with addresses, ports, netns and skc_hash set
  *
  * The check and the insert happen under one bucket lock, so two CPUs
- * inserting the same 4-tuple yield exactly one entry. The caller provides
- * the reference the table keeps.
+ * inserting the same 4-tuple yield exactly one entry. A closed-connection
+ * mini sock with the same 4-tuple is taken over (TCP's TIME_WAIT reuse).
+ * The caller provides the reference the table keeps. No lock that the mini
+ * sock timer takes may be held (it is deleted synchronously).
  *
  * Return: 0, or -EADDRNOTAVAIL if an entry with the same 4-tuple exists.
  */
 int xtcp_ehash_insert_unique(struct sock_common *skc)
 {
+	struct sock_common *other, *tw = NULL;
 	struct hlist_nulls_head *head;
 	struct hlist_nulls_node *node;
-	struct sock_common *other;
 	spinlock_t *lock;	/* the bucket's */
 
 	head = &xtcp_tables.ehash[skc->skc_hash & xtcp_tables.ehash_mask];
@@ -212,17 +216,29 @@ int xtcp_ehash_insert_unique(struct sock_common *skc)
 
 	spin_lock_bh(lock);
 	hlist_nulls_for_each_entry(other, node, head, skc_nulls_node) {
-		if (other->skc_hash == skc->skc_hash &&
-		    xtcp_ehash_match(other, read_pnet(&skc->skc_net),
-				     skc->skc_daddr, skc->skc_dport,
-				     skc->skc_rcv_saddr, skc->skc_num,
-				     skc->skc_bound_dev_if, 0)) {
-			spin_unlock_bh(lock);
-			return -EADDRNOTAVAIL;
+		if (other->skc_hash != skc->skc_hash ||
+		    !xtcp_ehash_match(other, read_pnet(&skc->skc_net),
+				      skc->skc_daddr, skc->skc_dport,
+				      skc->skc_rcv_saddr, skc->skc_num,
+				      skc->skc_bound_dev_if, 0))
+			continue;
+		if (other->skc_state == TCP_TIME_WAIT && !tw) {
+			tw = other;	/* a closed connection: reuse it */
+			continue;
 		}
+		spin_unlock_bh(lock);
+		return -EADDRNOTAVAIL;
 	}
+	/* Unlinking @tw here makes us its killer: its table ref is ours. */
+	if (tw)
+		hlist_nulls_del_init_rcu(&tw->skc_nulls_node);
 	hlist_nulls_add_head_rcu(&skc->skc_nulls_node, head);
 	spin_unlock_bh(lock);
+
+	if (tw) {
+		timer_delete_sync(&((struct xtcp_tw_sock *)tw)->timer);
+		xtcp_tw_put((struct xtcp_tw_sock *)tw);
+	}
 	return 0;
 }
 
@@ -411,9 +427,8 @@ struct sock *xtcp_listener_lookup(struct net *net, struct sk_buff *skb,
 	return sk;
 }
 
-/* Next request sock of @net in ehash bucket @slot, referenced, or NULL. */
-static struct xtcp_request_sock *xtcp_ehash_next_req(struct net *net,
-						     u32 slot)
+/* Next request or mini sock of @net in bucket @slot, referenced, or NULL. */
+static struct sock_common *xtcp_ehash_next_mini(struct net *net, u32 slot)
 {
 	struct hlist_nulls_node *node;
 	struct sock_common *skc;
@@ -421,13 +436,14 @@ static struct xtcp_request_sock *xtcp_ehash_next_req(struct net *net,
 	rcu_read_lock();
 	hlist_nulls_for_each_entry_rcu(skc, node, &xtcp_tables.ehash[slot],
 				       skc_nulls_node) {
-		if (skc->skc_state != TCP_NEW_SYN_RECV ||
+		if ((skc->skc_state != TCP_NEW_SYN_RECV &&
+		     skc->skc_state != TCP_TIME_WAIT) ||
 		    !net_eq(read_pnet(&skc->skc_net), net))
 			continue;
 		if (!refcount_inc_not_zero(&skc->skc_refcnt))
 			continue;
 		rcu_read_unlock();
-		return (struct xtcp_request_sock *)skc;
+		return skc;
 	}
 	rcu_read_unlock();
 	return NULL;
@@ -438,18 +454,24 @@ static struct xtcp_request_sock *xtcp_ehash_next_req(struct net *net,
  * @net: namespace being dismantled (no process or socket uses it)
  *
  * Listener close already purges its requests; this is the backstop for
- * netns exit and module unload. Each request is unlinked, its timer deleted
- * synchronously and its peer left to time out (no RST from a dying netns).
+ * netns exit and module unload, and the end of every closed-connection
+ * mini sock. Each is unlinked and its timer deleted synchronously; peers
+ * are left to time out (no RST from a dying netns).
  */
 void xtcp_ehash_purge_net(struct net *net)
 {
-	struct xtcp_request_sock *req;
+	struct sock_common *skc;
 	u32 slot;
 
 	for (slot = 0; slot <= xtcp_tables.ehash_mask; slot++) {
-		while ((req = xtcp_ehash_next_req(net, slot))) {
-			xtcp_reqsk_kill(req, false);
-			xtcp_reqsk_put(req);
+		while ((skc = xtcp_ehash_next_mini(net, slot))) {
+			if (skc->skc_state == TCP_TIME_WAIT) {
+				xtcp_tw_kill((struct xtcp_tw_sock *)skc, true);
+			} else {
+				xtcp_reqsk_kill((struct xtcp_request_sock *)skc,
+						false);
+			}
+			xtcp_skc_put(skc);
 		}
 		cond_resched();
 	}

@@ -195,6 +195,18 @@ lookup:
 			}
 			return 0;
 		}
+		if (sk->sk_state == TCP_TIME_WAIT) {
+			struct xtcp_tw_sock *tw = (void *)sk;
+			bool again = xtcp_tw_rcv(tw, skb);
+
+			xtcp_tw_put(tw);
+			if (again && !retried) {
+				retried = true;
+				goto lookup;
+			}
+			consume_skb(skb);
+			return 0;
+		}
 
 		bh_lock_sock(sk);
 		if (!sock_owned_by_user(sk)) {

@@ -45,6 +45,9 @@ static int __init xtcp_init(void)
 	err = xtcp_reqsk_init();
 	if (err)
 		goto err_reqsk;
+	err = xtcp_tw_init();
+	if (err)
+		goto err_tw;
 	err = proto_register(&xtcp_prot, 1);
 	if (err)
 		goto err_proto;
@@ -72,6 +75,8 @@ err_ctrl:
 	proto_unregister(&xtcp_prot);
 err_proto:
 	rcu_barrier();
+	xtcp_tw_exit();
+err_tw:
 	xtcp_reqsk_exit();
 err_reqsk:
 	xtcp_bind_exit();
@@ -81,8 +86,9 @@ err_bind:
 }
 
 /*
- * Module references are held by full sockets only: request socks, their
- * timers and RCU callbacks may outlive every socket. So: stop input first
+ * Module references are held by full sockets only: request socks, closed
+ * connection mini socks, their timers and RCU callbacks may outlive every
+ * socket. So: stop input first
  * (no new requests), withdraw the family, purge every netns (requests
  * unhashed, timers deleted synchronously), wait for RCU callbacks, and
  * only then free caches and tables.
@@ -95,6 +101,7 @@ static void __exit xtcp_exit(void)
 	xtcp_ctrl_exit();
 	proto_unregister(&xtcp_prot);
 	rcu_barrier();
+	xtcp_tw_exit();
 	xtcp_reqsk_exit();
 	xtcp_bind_exit();
 	xtcp_hash_exit();

@@ -321,6 +321,36 @@ void xtcp_reqsk_send_reset(const struct xtcp_request_sock *req)
 }
 
 /**
+ * xtcp_send_ctl() - send a bare ACK without a socket (mini socks)
+ * @net: namespace
+ * @saddr: local address
+ * @daddr: remote address
+ * @sport: local port
+ * @dport: remote port
+ * @seq: sequence number
+ * @ack: acknowledgment number
+ * @oif: bound device or 0
+ */
+void xtcp_send_ctl(struct net *net, __be32 saddr, __be32 daddr,
+		   __be16 sport, __be16 dport, u32 seq, u32 ack, int oif)
+{
+	struct sk_buff *skb;
+	struct flowi4 fl4;
+	struct rtable *rt;
+
+	rt = xtcp_reply_route(net, &fl4, saddr, daddr, sport, dport, oif, 0);
+	if (IS_ERR(rt))
+		return;
+	skb = xtcp_alloc_skb(0, GFP_ATOMIC);
+	if (!skb) {
+		ip_rt_put(rt);
+		return;
+	}
+	xtcp_push_header(skb, sport, dport, seq, ack, XTCP_ACK, 0, 0, -1);
+	xtcp_ip_send(net, skb, &fl4, rt, 0);
+}
+
+/**
  * xtcp_send_reset() - answer a segment nobody owns (tcp_v4_send_reset())
  * @net: namespace the segment arrived in
  * @skb: the segment, validated; not consumed

@@ -41,6 +41,18 @@ static void xtcp_proc_show_req(struct seq_file *seq, int n,
 		   0, 0, 0, req);
 }
 
+static void xtcp_proc_show_tw(struct seq_file *seq, int n,
+			      const struct xtcp_tw_sock *tw)
+{
+	long ttd = tw->timer.expires - jiffies;
+
+	seq_printf(seq, "%4d: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5d %8d %d %d %pK",
+		   n, tw->common.skc_rcv_saddr, tw->common.skc_num,
+		   tw->common.skc_daddr, ntohs(tw->common.skc_dport),
+		   TCP_TIME_WAIT, 0, 0, 3, jiffies_delta_to_clock_t(ttd), 0,
+		   0, 0, 0, refcount_read(&tw->common.skc_refcnt), tw);
+}
+
 static void xtcp_proc_show_sock(struct seq_file *seq, int n, struct sock *sk)
 {
 	const struct xtcp_sock *xp = xtcp_sk(sk);
@@ -78,6 +90,8 @@ static void xtcp_proc_entry(struct sock_common *skc, void *arg)
 	if (skc->skc_state == TCP_NEW_SYN_RECV)
 		xtcp_proc_show_req(it->seq, it->n,
 				   (struct xtcp_request_sock *)skc);
+	else if (skc->skc_state == TCP_TIME_WAIT)
+		xtcp_proc_show_tw(it->seq, it->n, (struct xtcp_tw_sock *)skc);
 	else
 		xtcp_proc_show_sock(it->seq, it->n, (struct sock *)skc);
 	seq_pad(it->seq, '\n');

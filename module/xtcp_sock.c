@@ -159,15 +159,20 @@ static int xtcp_release(struct socket *sock)
 	case TCP_CLOSE_WAIT:
 		/*
 		 * Unread data or SO_LINGER with a zero timeout: abort with an
-		 * RST, as tcp_close(). Otherwise send a FIN and let go: there
-		 * is no FIN_WAIT/TIME_WAIT yet, so a late segment from the
-		 * peer meets no socket and is answered by an RST.
+		 * RST, as tcp_close(). Otherwise send a FIN and leave a mini
+		 * sock in the established table to absorb the peer's ACK and
+		 * answer its FIN (xtcp_tw.c).
 		 */
 		if (xtcp_sk(sk)->rcv_queued ||
-		    (sock_flag(sk, SOCK_LINGER) && !sk->sk_lingertime))
+		    (sock_flag(sk, SOCK_LINGER) && !sk->sk_lingertime)) {
 			xtcp_send_active_reset(sk);
-		else if (!xtcp_sk(sk)->fin_sent)
-			xtcp_send_data(sk, NULL, true);
+		} else {
+			if (!xtcp_sk(sk)->fin_sent)
+				xtcp_send_data(sk, NULL, true);
+			local_bh_disable();
+			xtcp_tw_enter(sk);
+			local_bh_enable();
+		}
 		xtcp_set_state(sk, TCP_CLOSE);
 		break;
 	case TCP_SYN_SENT:

@@ -40,6 +40,8 @@ struct sock *xtcp_child_create(struct sock *lst,
 	child = sk_clone_lock(lst, GFP_ATOMIC);
 	if (!child)
 		return NULL;
+	/* sk_clone_lock() returns the clone bh-locked; tell sparse. */
+	__acquire(&child->sk_lock.slock);
 
 	/* Everything below was copied from the listener; make it the child's. */
 	xtcp_sock_init_queues(child);

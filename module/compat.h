@@ -60,6 +60,12 @@ register_net_sysctl_sz(struct net *net, const char *path,
 #define timer_container_of(var, t, field)	from_timer(var, t, field)
 #endif
 
+/* get_random_u32_below() replaced prandom_u32_max() in 6.2. */
+#ifndef XTCP_HAVE_GET_RANDOM_U32_BELOW
+#include <linux/prandom.h>
+#define get_random_u32_below(n)	prandom_u32_max(n)
+#endif
+
 /* inet_sock.inet_id became an atomic_t in 6.6. */
 #ifdef XTCP_HAVE_ATOMIC_INET_ID
 #define xtcp_set_inet_id(inet, id)	atomic_set(&(inet)->inet_id, (id))

@@ -22,9 +22,6 @@ static int xtcp_listen_start(struct sock *sk)
 	struct xtcp_sock *xp = xtcp_sk(sk);
 	struct inet_sock *inet = inet_sk(sk);
 
-	spin_lock_bh(&xp->reqs_lock);
-	xp->closing = false;
-	spin_unlock_bh(&xp->reqs_lock);
 	WRITE_ONCE(sk->sk_ack_backlog, 0);
 
 	/* In LISTEN before the port check, as inet_csk_listen_start(). */
@@ -32,6 +29,15 @@ static int xtcp_listen_start(struct sock *sk)
 	if (!xtcp_get_port(sk, inet->inet_num)) {
 		inet->inet_sport = htons(inet->inet_num);
 		sk_dst_reset(sk);
+		/*
+		 * Open for requests only now that the port is ours: a SYN
+		 * that found this socket before an earlier close and is
+		 * still on its way must not add a request to a re-listen
+		 * that then fails the port check (nobody would drain it).
+		 */
+		spin_lock_bh(&xp->reqs_lock);
+		xp->closing = false;
+		spin_unlock_bh(&xp->reqs_lock);
 		xtcp_lhash_add(sk);
 		return 0;
 	}

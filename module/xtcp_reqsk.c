@@ -14,6 +14,7 @@
  */
 #include <linux/slab.h>
 #include <net/ip.h>
+#include <net/route.h>
 
 #include "xtcp.h"
 #include "xtcp_mib.h"
@@ -104,9 +105,19 @@ void xtcp_reqsk_timer(struct timer_list *t)
 	struct sock *lst = req->listener;
 	struct net *net = sock_net(lst);
 
-	if (hlist_nulls_unhashed(&req->common.skc_nulls_node) ||
-	    inet_sk_state_load(lst) != TCP_LISTEN)
+	if (hlist_nulls_unhashed(&req->common.skc_nulls_node))
 		return;
+	if (inet_sk_state_load(lst) != TCP_LISTEN) {
+		/*
+		 * The listener stopped: its close unhashes and finishes
+		 * every request, but if this handler gets there first it
+		 * must finish the request itself, or it would stay hashed
+		 * with no timer and pin the listener.
+		 */
+		if (xtcp_reqsk_unlink(req))
+			xtcp_reqsk_finish(req, false, false);
+		return;
+	}
 
 	if (req->retrans >= READ_ONCE(xtcp_pernet(net)->synack_retries)) {
 		if (xtcp_reqsk_unlink(req)) {
@@ -143,6 +154,10 @@ void xtcp_conn_request(struct sock *lst, struct sk_buff *skb)
 	struct xtcp_opts opts;
 	int max_reqs;
 
+	/* Never answer a SYN sent to a broadcast or multicast address. */
+	if (skb_rtable(skb) &&
+	    (skb_rtable(skb)->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST)))
+		goto drop;
 	if (sk_acceptq_is_full(lst)) {
 		XTCP_INC_STATS(net, XTCP_MIB_LISTENOVERFLOWS);
 		goto drop;
@@ -188,7 +203,8 @@ void xtcp_conn_request(struct sock *lst, struct sk_buff *skb)
 	req->listener = lst;
 
 	spin_lock_bh(&xp->reqs_lock);
-	if (xp->closing || xp->reqs_len >= max_reqs) {
+	if (xp->closing || inet_sk_state_load(lst) != TCP_LISTEN ||
+	    xp->reqs_len >= max_reqs) {
 		spin_unlock_bh(&xp->reqs_lock);
 		goto free;
 	}

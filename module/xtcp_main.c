@@ -100,6 +100,13 @@ static void __exit xtcp_exit(void)
 	xtcp_sock_unregister();
 	xtcp_ctrl_exit();
 	proto_unregister(&xtcp_prot);
+	/*
+	 * A purge that lost an unhash race to a running request or
+	 * TIME_WAIT timer does not wait for it; timer handlers run with BH
+	 * off, so after synchronize_rcu() every one has returned and queued
+	 * its RCU callback, and rcu_barrier() then waits for those.
+	 */
+	synchronize_rcu();
 	rcu_barrier();
 	xtcp_tw_exit();
 	xtcp_reqsk_exit();

@@ -19,6 +19,7 @@
 #include <net/l3mdev.h>
 #include <net/route.h>
 #include <net/sock.h>
+#include <net/xfrm.h>
 
 #include "xtcp.h"
 #include "xtcp_mib.h"
@@ -385,8 +386,26 @@ static int xtcp_setsockopt(struct socket *sock, int level, int optname,
 	struct sock *sk = sock->sk;
 	int val;
 
-	if (level == SOL_IP)
+	if (level == SOL_IP) {
+		switch (optname) {
+		case IP_ADD_MEMBERSHIP:
+		case IP_DROP_MEMBERSHIP:
+		case IP_ADD_SOURCE_MEMBERSHIP:
+		case IP_DROP_SOURCE_MEMBERSHIP:
+		case MCAST_JOIN_GROUP:
+		case MCAST_LEAVE_GROUP:
+		case MCAST_JOIN_SOURCE_GROUP:
+		case MCAST_LEAVE_SOURCE_GROUP:
+			/*
+			 * ip_setsockopt() refuses these only for inet
+			 * connection socks; XTCP is not one, and nothing
+			 * would drop the membership at close (leak). Same
+			 * errno as TCP.
+			 */
+			return -EPROTO;
+		}
 		return ip_setsockopt(sk, level, optname, optval, optlen);
+	}
 	if (level != SOL_SOCKET)
 		return -ENOPROTOOPT;
 
@@ -450,6 +469,8 @@ static void xtcp_prot_destruct(struct sock *sk)
 	sk_mem_reclaim(sk);
 	kfree(rcu_dereference_protected(inet->inet_opt, 1));
 	dst_release(rcu_dereference_protected(sk->sk_dst_cache, 1));
+	/* IP_XFRM_POLICY's, as inet_csk_destroy_sock() frees TCP's. */
+	xfrm_sk_free_policy(sk);
 }
 
 static const struct proto_ops xtcp_stream_ops;
@@ -465,7 +486,8 @@ static int xtcp_create(struct net *net, struct socket *sock, int protocol,
 		return -EINVAL;
 	if (sock->type != SOCK_STREAM)
 		return -ESOCKTNOSUPPORT;
-	if (protocol && protocol != IPPROTO_XTCP)
+	/* IPPROTO_XTCP always; the wire number too when ip_proto=254. */
+	if (protocol && protocol != IPPROTO_XTCP && protocol != xtcp_ip_proto)
 		return -EPROTONOSUPPORT;
 
 	sock->state = SS_UNCONNECTED;

@@ -268,6 +268,45 @@ TEST_F_TIMEOUT(sock, socketpair_unsupported, 90)
 	EXPECT_EQ(EOPNOTSUPP, errno);
 }
 
+/*
+ * IP_ADD_MEMBERSHIP is refused on a stream socket (EPROTO, as TCP); XTCP
+ * also refuses the MCAST_* joins TCP accepts, since nothing could drop the
+ * membership at close. Unicast IP options still work.
+ */
+TEST_F_TIMEOUT(sock, ip_options_passthrough, 90)
+{
+	struct ip_mreqn mreq = { .imr_ifindex = 1 };
+	struct group_req greq = { .gr_interface = 1 };
+	struct sockaddr_in *grp = (struct sockaddr_in *)&greq.gr_group;
+	int fd, ret, ttl = 7, val;
+	socklen_t len = sizeof(val);
+
+	fd = xsock(&variant->f, 0);
+	ASSERT_LE(0, fd);
+	mreq.imr_multiaddr.s_addr = htonl(0xe0000101);	/* 224.0.1.1 */
+	EXPECT_EQ(-1, setsockopt(fd, SOL_IP, IP_ADD_MEMBERSHIP, &mreq,
+				 sizeof(mreq)));
+	EXPECT_EQ(EPROTO, errno);
+	grp->sin_family = AF_INET;
+	grp->sin_addr.s_addr = htonl(0xe0000101);
+	ret = setsockopt(fd, SOL_IP, MCAST_JOIN_GROUP, &greq, sizeof(greq));
+	if (variant->f.family == AF_INET) {
+		/* TCP joins; inet_release() drops it at close. */
+		EXPECT_EQ(0, ret);
+	} else {
+		/*
+		 * XTCP could not drop it at close (ip_mc_drop_socket() is
+		 * not exported): refused, see Documentation/design.rst.
+		 */
+		EXPECT_EQ(-1, ret);
+		EXPECT_EQ(EPROTO, errno);
+	}
+	EXPECT_EQ(0, setsockopt(fd, SOL_IP, IP_TTL, &ttl, sizeof(ttl)));
+	EXPECT_EQ(0, getsockopt(fd, SOL_IP, IP_TTL, &val, &len));
+	EXPECT_EQ(ttl, val);
+	close(fd);
+}
+
 /* A fresh socket polls exactly like a fresh TCP socket (HUP|OUT|WRNORM). */
 TEST_F_TIMEOUT(sock, unconnected_poll, 90)
 {

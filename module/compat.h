@@ -31,7 +31,10 @@
 #define xtcp_uaddr	sockaddr
 #endif
 
-/* 6.1 has neither sk_skb_reason_drop() nor register_net_sysctl_sz(). */
+/*
+ * 6.1 has neither sk_skb_reason_drop() nor register_net_sysctl_sz(); its
+ * register_net_sysctl() ignores the size and needs an empty terminator entry.
+ */
 #ifndef XTCP_HAVE_SK_SKB_REASON_DROP
 static inline void sk_skb_reason_drop(struct sock *sk, struct sk_buff *skb,
 				      enum skb_drop_reason reason)

@@ -64,7 +64,14 @@ static const struct ctl_table xtcp_sysctl_template[] = {
 		.extra1		= (void *)&xtcp_rto_max_min,
 		.extra2		= (void *)&xtcp_rto_max_max,
 	},
+	/*
+	 * 6.1's register_net_sysctl() has no size and counts entries up to
+	 * an empty one; later kernels are given the size without it.
+	 */
+	{ }
 };
+
+#define XTCP_SYSCTL_ENTRIES	(ARRAY_SIZE(xtcp_sysctl_template) - 1)
 
 /**
  * xtcp_pernet() - XTCP state of a network namespace
@@ -114,18 +121,18 @@ static int xtcp_sysctl_init_net(struct net *net, struct xtcp_net *xn)
 	};
 	int i;
 
-	BUILD_BUG_ON(ARRAY_SIZE(data) != ARRAY_SIZE(xtcp_sysctl_template));
+	BUILD_BUG_ON(ARRAY_SIZE(data) != XTCP_SYSCTL_ENTRIES);
 
 	table = kmemdup(xtcp_sysctl_template, sizeof(xtcp_sysctl_template),
 			GFP_KERNEL);
 	if (!table)
 		return -ENOMEM;
-	for (i = 0; i < ARRAY_SIZE(xtcp_sysctl_template); i++)
+	for (i = 0; i < XTCP_SYSCTL_ENTRIES; i++)
 		table[i].data = data[i];
 
 	/* The core makes the entries owned by the netns's root user. */
 	xn->sysctl_hdr = register_net_sysctl_sz(net, "net/xtcp", table,
-						ARRAY_SIZE(xtcp_sysctl_template));
+						XTCP_SYSCTL_ENTRIES);
 	if (!xn->sysctl_hdr) {
 		kfree(table);
 		return -ENOMEM;

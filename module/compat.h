@@ -76,4 +76,14 @@ register_net_sysctl_sz(struct net *net, const char *path,
 #define xtcp_set_inet_id(inet, id)	((inet)->inet_id = (id))
 #endif
 
+/* 6.17 removed sock_i_uid() for sk_uid(), a lockless read of sk->sk_uid. */
+static inline kuid_t xtcp_sk_uid(const struct sock *sk)
+{
+#ifdef XTCP_HAVE_SK_UID
+	return sk_uid(sk);
+#else
+	return sock_i_uid((struct sock *)sk);
+#endif
+}
+
 #endif /* _XTCP_COMPAT_H */

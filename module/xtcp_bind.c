@@ -207,12 +207,12 @@ static bool xtcp_bind_conflict(const struct sock *sk, const struct sock *sk2,
 	    READ_ONCE(sk2->sk_state) != TCP_LISTEN) {
 		if (!relax || (!reuseport_ok && sk->sk_reuseport &&
 			       sk2->sk_reuseport &&
-			       uid_eq(uid, sock_i_uid((struct sock *)sk2))))
+			       uid_eq(uid, xtcp_sk_uid(sk2))))
 			return true;
 		return false;
 	}
 	return !reuseport_ok || !sk->sk_reuseport || !sk2->sk_reuseport ||
-	       !uid_eq(uid, sock_i_uid((struct sock *)sk2));
+	       !uid_eq(uid, xtcp_sk_uid(sk2));
 }
 
 static bool xtcp_addr_overlap(__be32 a, __be32 b)
@@ -230,7 +230,7 @@ static bool __xtcp_port_conflict(const struct sock *sk,
 				 unsigned short port, bool relax,
 				 bool reuseport_ok)
 {
-	kuid_t uid = sock_i_uid((struct sock *)sk);
+	kuid_t uid = xtcp_sk_uid(sk);
 	__be32 addr = sk->sk_rcv_saddr;
 	struct xtcp_bind2_bucket *bb2;
 	struct xtcp_sock *xp2;

@@ -37,7 +37,7 @@ static void xtcp_proc_show_req(struct seq_file *seq, int n,
 		   ntohs(req->xreq_dport), TCP_NEW_SYN_RECV, 0, 0, 1,
 		   jiffies_delta_to_clock_t(ttd), req->retrans,
 		   from_kuid_munged(seq_user_ns(seq),
-				    sock_i_uid(req->listener)),
+				    xtcp_sk_uid(req->listener)),
 		   0, 0, 0, req);
 }
 
@@ -76,7 +76,7 @@ static void xtcp_proc_show_sock(struct seq_file *seq, int n, struct sock *sk)
 		   timer_active ?
 		   jiffies_delta_to_clock_t(expires - jiffies) : 0L,
 		   xp->syn_retries,
-		   from_kuid_munged(seq_user_ns(seq), sock_i_uid(sk)),
+		   from_kuid_munged(seq_user_ns(seq), xtcp_sk_uid(sk)),
 		   0, sock_i_ino(sk), refcount_read(&sk->sk_refcnt), sk,
 		   jiffies_to_clock_t(xp->rto), 0UL, 0, 10,
 		   state == TCP_LISTEN ? (int)sk->sk_max_ack_backlog : -1);

@@ -74,6 +74,9 @@ struct xtcp_bind2_bucket;
  * @bind_node: entry in @bb->owners
  * @bb2: bind bucket for (inet_rcv_saddr, inet_num), under the bhash2 lock
  * @bind2_node: entry in @bb2->owners
+ * @bb2_spare: preallocated bind2 bucket held while connect() has moved the
+ *	socket to a specific address, so that moving back cannot fail; under
+ *	the bhash bucket lock
  * @iss: initial send sequence number
  * @irs: initial receive sequence number (peer's ISN)
  * @snd_una: oldest unacknowledged sequence number
@@ -108,6 +111,7 @@ struct xtcp_sock {
 	struct hlist_node		bind_node;
 	struct xtcp_bind2_bucket	*bb2;
 	struct hlist_node		bind2_node;
+	struct xtcp_bind2_bucket	*bb2_spare;
 
 	u32				iss;
 	u32				irs;

@@ -127,9 +127,14 @@ static void __xtcp_bb_put(struct xtcp_bind_bucket *bb)
 	}
 }
 
-/* bhash lock of @port held; takes the bhash2 chain lock. */
-static struct xtcp_bind2_bucket *__xtcp_bb2_get(struct net *net, __be32 addr,
-						unsigned short port)
+/*
+ * bhash lock of @port held; takes the bhash2 chain lock. A missing bucket
+ * is taken from *@spare when the caller preallocated one (then *@spare is
+ * cleared), else allocated here and may fail.
+ */
+static struct xtcp_bind2_bucket *
+__xtcp_bb2_get_spare(struct net *net, __be32 addr, unsigned short port,
+		     struct xtcp_bind2_bucket **spare)
 {
 	struct xtcp_bhead *head2 = xtcp_bhead2(net, addr, port);
 	struct xtcp_bind2_bucket *bb2;
@@ -139,7 +144,12 @@ static struct xtcp_bind2_bucket *__xtcp_bb2_get(struct net *net, __be32 addr,
 		if (bb2->port == port && bb2->addr == addr &&
 		    net_eq(read_pnet(&bb2->net), net))
 			goto out;
-	bb2 = kmem_cache_zalloc(xtcp_bb2_cachep, GFP_ATOMIC);
+	if (spare && *spare) {
+		bb2 = *spare;
+		*spare = NULL;
+	} else {
+		bb2 = kmem_cache_zalloc(xtcp_bb2_cachep, GFP_ATOMIC);
+	}
 	if (bb2) {
 		write_pnet(&bb2->net, net);
 		bb2->port = port;
@@ -150,6 +160,21 @@ static struct xtcp_bind2_bucket *__xtcp_bb2_get(struct net *net, __be32 addr,
 out:
 	spin_unlock(&head2->lock);
 	return bb2;
+}
+
+static struct xtcp_bind2_bucket *__xtcp_bb2_get(struct net *net, __be32 addr,
+						unsigned short port)
+{
+	return __xtcp_bb2_get_spare(net, addr, port, NULL);
+}
+
+/* bhash lock of the port held, or @sk not visible: drop @sk's spare. */
+static void __xtcp_bb2_spare_free(struct xtcp_sock *xp)
+{
+	if (xp->bb2_spare) {
+		kmem_cache_free(xtcp_bb2_cachep, xp->bb2_spare);
+		xp->bb2_spare = NULL;
+	}
 }
 
 /* bhash lock of @bb2->port held; takes the bhash2 chain lock. */
@@ -384,6 +409,7 @@ void xtcp_put_port(struct sock *sk)
 		hlist_del_init(&xp->bind2_node);
 		__xtcp_bb2_put(xp->bb2);
 		xp->bb2 = NULL;
+		__xtcp_bb2_spare_free(xp);
 		__xtcp_bb_put(bb);
 		inet_sk(sk)->inet_num = 0;
 	}
@@ -410,6 +436,7 @@ int xtcp_inherit_port(struct sock *child, const struct sock *lst)
 
 	xc->bb = NULL;
 	xc->bb2 = NULL;
+	xc->bb2_spare = NULL;	/* the listener's, if any */
 	head = xtcp_bhead(sock_net(child), port);
 	spin_lock_bh(&head->lock);
 	bb = __xtcp_bb_find(head, sock_net(child), port);
@@ -429,20 +456,27 @@ int xtcp_inherit_port(struct sock *child, const struct sock *lst)
 
 /**
  * xtcp_bind2_update_saddr() - move @sk to the (@saddr, port) bucket
- * @sk: socket; the owner's lock held
+ * @sk: socket; the owner's lock held (process context)
  * @saddr: new local address, or INADDR_ANY to undo a connect()'s choice
  *
  * connect() picks the source address after bind(); TCP moves the socket in
  * bhash2 so that a later specific-address bind sees it
  * (inet_bhash2_update_saddr()). Sets inet_saddr and inet_rcv_saddr.
  *
- * Return: 0 or -ENOMEM (then nothing changed).
+ * Undoing the move (connect() failure, disconnect) must not fail, or the
+ * socket would stay in the (address, port) bucket: the (INADDR_ANY, port)
+ * bucket it left may have been freed meanwhile. So a bound socket leaving
+ * for a specific address first sets aside a bucket, xtcp_sock.bb2_spare,
+ * that the way back uses when it has to recreate that bucket.
+ *
+ * Return: 0, or -ENOMEM when moving to a specific address (then nothing
+ * changed). Always 0 for INADDR_ANY.
  */
 int xtcp_bind2_update_saddr(struct sock *sk, __be32 saddr)
 {
 	struct xtcp_sock *xp = xtcp_sk(sk);
 	struct inet_sock *inet = inet_sk(sk);
-	struct xtcp_bind2_bucket *bb2, *old;
+	struct xtcp_bind2_bucket *bb2, *old, *spare = NULL;
 	struct xtcp_bhead *head;
 
 	if (!xp->bb) {
@@ -450,12 +484,32 @@ int xtcp_bind2_update_saddr(struct sock *sk, __be32 saddr)
 		inet->inet_rcv_saddr = saddr;
 		return 0;
 	}
+	if (saddr && !xp->bb2_spare) {
+		spare = kmem_cache_zalloc(xtcp_bb2_cachep, GFP_KERNEL);
+		if (!spare)
+			return -ENOMEM;
+	}
 	head = xtcp_bhead(sock_net(sk), xp->bb->port);
 	spin_lock_bh(&head->lock);
-	bb2 = __xtcp_bb2_get(sock_net(sk), saddr, xp->bb->port);
-	if (!bb2) {
-		spin_unlock_bh(&head->lock);
-		return -ENOMEM;
+	if (saddr) {
+		bb2 = __xtcp_bb2_get(sock_net(sk), saddr, xp->bb->port);
+		if (!bb2) {
+			spin_unlock_bh(&head->lock);
+			if (spare)
+				kmem_cache_free(xtcp_bb2_cachep, spare);
+			return -ENOMEM;
+		}
+		if (spare)
+			xp->bb2_spare = spare;
+	} else {
+		/* Cannot fail: a connect()ed socket holds a spare. */
+		bb2 = __xtcp_bb2_get_spare(sock_net(sk), 0, xp->bb->port,
+					   &xp->bb2_spare);
+		if (WARN_ON_ONCE(!bb2)) {
+			spin_unlock_bh(&head->lock);
+			return 0;
+		}
+		__xtcp_bb2_spare_free(xp);
 	}
 	old = xp->bb2;
 	hlist_del(&xp->bind2_node);

@@ -441,6 +441,14 @@ TEST_F_TIMEOUT(acc, many_connects, 400)
 	double t0 = now_s(), deadline = t0 + 300;
 
 	raise_nofile(3 * NCONN + 64);
+	/*
+	 * TCP answers the overflow with SYN cookies; XTCP has none yet, so
+	 * the connects beyond the backlog complete through SYN retransmits.
+	 * A 100 ms initial RTO (this test's netns only) keeps that short;
+	 * what is asserted does not change.
+	 */
+	if (is_xtcp(f))
+		ASSERT_EQ(0, sysctl_set("net.xtcp.rto_init_ms", "100"));
 	l = listener(f, 7070, 128, SOCK_NONBLOCK);
 	ASSERT_LE(0, l);
 	for (i = 0; i < NCONN; i++) {

@@ -10,8 +10,8 @@
  */
 #include <sys/epoll.h>
 
-#include "xtcp_lib.h"
 #include "kselftest_harness.h"
+#include "xtcp_lib.h"
 
 static const struct xfam tcp_ref = XFAM_TCP;
 
@@ -28,7 +28,8 @@ FIXTURE_VARIANT_ADD(acc, xtcp) { .f = XFAM_XTCP };
 
 FIXTURE_SETUP(acc)
 {
-	XTCP_SETUP_NETNS(&variant->f);
+	if (xtcp_setup_netns(_metadata, &variant->f))
+		return;
 	/* no SYN cookies: TCP then drops SYNs beyond the queues like XTCP */
 	sysctl_set("net.ipv4.tcp_syncookies", "0");
 }

@@ -9,8 +9,8 @@
  * with a narrowed range, 4-tuple port sharing by connect, and ports released
  * on close. Each test runs in a fresh netns.
  */
-#include "xtcp_lib.h"
 #include "kselftest_harness.h"
+#include "xtcp_lib.h"
 
 FIXTURE(bind) {
 	int unused;
@@ -25,7 +25,8 @@ FIXTURE_VARIANT_ADD(bind, xtcp) { .f = XFAM_XTCP };
 
 FIXTURE_SETUP(bind)
 {
-	XTCP_SETUP_NETNS(&variant->f);
+	if (xtcp_setup_netns(_metadata, &variant->f))
+		return;
 }
 
 FIXTURE_TEARDOWN(bind)
@@ -33,7 +34,7 @@ FIXTURE_TEARDOWN(bind)
 }
 
 enum { OPT_NONE, OPT_ADDR_BOTH, OPT_PORT_BOTH, OPT_ADDR_FIRST, OPT_ADDR_SECOND,
-       OPT_NR };
+	OPT_NR };
 static const char *const opt_name[] = {
 	"plain", "REUSEADDR both", "REUSEPORT both", "REUSEADDR first only",
 	"REUSEADDR second only",

@@ -8,8 +8,8 @@
  * disconnect, argument errors, the specific listener beating the wildcard
  * one, and the counters TCP keeps for these events.
  */
-#include "xtcp_lib.h"
 #include "kselftest_harness.h"
+#include "xtcp_lib.h"
 
 static const struct xfam tcp_ref = XFAM_TCP;
 
@@ -26,7 +26,8 @@ FIXTURE_VARIANT_ADD(conn, xtcp) { .f = XFAM_XTCP };
 
 FIXTURE_SETUP(conn)
 {
-	XTCP_SETUP_NETNS(&variant->f);
+	if (xtcp_setup_netns(_metadata, &variant->f))
+		return;
 }
 
 FIXTURE_TEARDOWN(conn)

@@ -273,7 +273,7 @@ static inline int lo_up(void)
 
 	if (fd < 0)
 		return -1;
-	strcpy(ifr.ifr_name, "lo");
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", "lo");
 	if (!ioctl(fd, SIOCGIFFLAGS, &ifr)) {
 		ifr.ifr_flags |= IFF_UP;
 		ret = ioctl(fd, SIOCSIFFLAGS, &ifr);
@@ -300,18 +300,30 @@ static inline int ns_enter(int nsfd)
 	return setns(nsfd, CLONE_NEWNET);
 }
 
+#ifdef __KSELFTEST_HARNESS_H
 /*
  * Fixture setup common to all API tests: SKIP the AF_XTCP variant when the
  * family is not registered, then move this test into a fresh netns so
- * sysctl changes and port use never touch anyone else.
+ * sysctl changes and port use never touch anyone else. Returns true when
+ * the test was SKIPped; the caller then returns at once:
+ *
+ *	if (xtcp_setup_netns(_metadata, &variant->f))
+ *		return;
+ *
+ * A failed ASSERT longjmp()s out of the test as it would from the caller.
  */
-#define XTCP_SETUP_NETNS(fam) do {					\
-	int __e = xfam_probe(fam);					\
-	if (__e == EAFNOSUPPORT && is_xtcp(fam))			\
-		SKIP(return, "AF_XTCP not registered (xtcp.ko not loaded)"); \
-	ASSERT_EQ(0, __e) TH_LOG("socket(%s): %s", (fam)->name, strerror(__e)); \
-	ASSERT_LE(0, ns_new()) TH_LOG("new netns: %s", strerror(errno)); \
-} while (0)
+static inline bool xtcp_setup_netns(struct __test_metadata *_metadata,
+				    const struct xfam *f)
+{
+	int e = xfam_probe(f);
+
+	if (e == EAFNOSUPPORT && is_xtcp(f))
+		SKIP(return true, "AF_XTCP not registered (xtcp.ko not loaded)");
+	ASSERT_EQ(0, e) TH_LOG("socket(%s): %s", f->name, strerror(e));
+	ASSERT_LE(0, ns_new()) TH_LOG("new netns: %s", strerror(errno));
+	return false;
+}
+#endif
 
 /* Raise RLIMIT_NOFILE (tests with many sockets). */
 static inline void raise_nofile(rlim_t n)
@@ -343,15 +355,15 @@ static inline long snmp_table_get(const char *path, const char *key,
 	while (fgets(hdr, sizeof(hdr), fp) && fgets(val, sizeof(val), fp)) {
 		if (strncmp(hdr, key, klen) || hdr[klen] != ':')
 			continue;
-		h = strtok_r(hdr + klen + 1, " \n", &hs);
-		v = strtok_r(val + klen + 1, " \n", &vs);
+		h = strtok_r(hdr + klen + 1, "\n ", &hs);
+		v = strtok_r(val + klen + 1, "\n ", &vs);
 		while (h && v) {
 			if (!strcmp(h, name)) {
 				ret = strtol(v, NULL, 10);
 				break;
 			}
-			h = strtok_r(NULL, " \n", &hs);
-			v = strtok_r(NULL, " \n", &vs);
+			h = strtok_r(NULL, "\n ", &hs);
+			v = strtok_r(NULL, "\n ", &vs);
 		}
 		break;
 	}
@@ -750,7 +762,8 @@ static inline int cap_next(int fd, int ipproto, struct seg *sg, int timeout_ms)
 			sg->ack = ntohl(th->ack_seq);
 			sg->flags = ((uint8_t *)th)[13];
 			sg->outgoing = sll.sll_pkttype == PACKET_OUTGOING;
-			sg->mss = sg->wscale = -1;
+			sg->mss = -1;
+			sg->wscale = -1;
 			{
 				uint8_t *o = (uint8_t *)th + sizeof(*th);
 				uint8_t *end = (uint8_t *)th + th->doff * 4;

@@ -72,12 +72,12 @@ static void check_names(struct __test_metadata *_metadata,
 	EXPECT_EQ(f->family, a.sin_family);
 	inet_pton(AF_INET, peer, &want);
 	EXPECT_EQ(want, a.sin_addr.s_addr) TH_LOG("peer %s, want %s",
-						 inet_ntoa(a.sin_addr), peer);
+						  inet_ntoa(a.sin_addr), peer);
 	if (peer_port)
 		EXPECT_EQ(htons(peer_port), a.sin_port);
 }
 
-static void cross(struct __test_metadata *_metadata, FIXTURE_DATA(ns) *self,
+static void cross(struct __test_metadata *_metadata, struct _test_data_ns *self,
 		  const struct xfam *f, const char *dst, uint16_t port)
 {
 	int l, c, s, n;

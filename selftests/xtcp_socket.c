@@ -5,16 +5,24 @@
  * closed without leaking (the per-netns "sockets: used" count returns to
  * its baseline; kmemleak is checked by the VM runner).
  */
-#include "xtcp_lib.h"
 #include "kselftest_harness.h"
+#include "xtcp_lib.h"
 
-#define SKIP_IF_NO_XTCP() do {						\
-	int __fd = socket(AF_XTCP, SOCK_STREAM, 0);			\
-	if (__fd < 0 && errno == EAFNOSUPPORT)				\
-		SKIP(return, "AF_XTCP not registered (xtcp.ko not loaded)"); \
-	ASSERT_LE(0, __fd) TH_LOG("socket(AF_XTCP): %s", strerror(errno)); \
-	close(__fd);							\
-} while (0)
+/*
+ * SKIP the test when AF_XTCP is not registered. Returns true when the test
+ * was SKIPped; the caller then returns at once. A failed ASSERT longjmp()s
+ * out of the test as it would from the caller.
+ */
+static bool skip_if_no_xtcp(struct __test_metadata *_metadata)
+{
+	int fd = socket(AF_XTCP, SOCK_STREAM, 0);
+
+	if (fd < 0 && errno == EAFNOSUPPORT)
+		SKIP(return true, "AF_XTCP not registered (xtcp.ko not loaded)");
+	ASSERT_LE(0, fd) TH_LOG("socket(AF_XTCP): %s", strerror(errno));
+	close(fd);
+	return false;
+}
 
 struct sock_case {
 	int type;
@@ -53,8 +61,9 @@ TEST(xtcp_socket_matrix)
 	unsigned int i;
 	int fd;
 
-	SKIP_IF_NO_XTCP();
-	for (i = 0; i < sizeof(matrix) / sizeof(matrix[0]); i++) {
+	if (skip_if_no_xtcp(_metadata))
+		return;
+	for (i = 0; i < ARRAY_SIZE(matrix); i++) {
 		const struct sock_case *c = &matrix[i];
 
 		errno = 0;
@@ -87,8 +96,9 @@ TEST(xtcp_socket_bad_args)
 	unsigned int i;
 	int fd, ref, ref_errno;
 
-	SKIP_IF_NO_XTCP();
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	if (skip_if_no_xtcp(_metadata))
+		return;
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		ref = socket(AF_INET, cases[i][0], cases[i][1]);
 		ref_errno = errno;
 		if (ref >= 0)
@@ -119,12 +129,13 @@ TEST(xtcp_sysctls)
 	unsigned int i;
 	int home, ns;
 
-	SKIP_IF_NO_XTCP();
+	if (skip_if_no_xtcp(_metadata))
+		return;
 	home = open("/proc/self/ns/net", O_RDONLY);
 	ASSERT_LE(0, home);
 	ns = ns_new();
 	ASSERT_LE(0, ns);
-	for (i = 0; i < sizeof(ctl) / sizeof(ctl[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(ctl); i++)
 		EXPECT_EQ(ctl[i].def, sysctl_get(ctl[i].name))
 			TH_LOG("%s", ctl[i].name);
 
@@ -160,9 +171,10 @@ TEST(xtcp_snmp)
 	};
 	unsigned int i;
 
-	SKIP_IF_NO_XTCP();
+	if (skip_if_no_xtcp(_metadata))
+		return;
 	ASSERT_LE(0, ns_new());
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(names); i++)
 		EXPECT_EQ(0, xtcp_snmp_get(names[i])) TH_LOG("%s", names[i]);
 	/* and the sockets view exists (header only) */
 	EXPECT_EQ(0, proc_count(&(struct xfam)XFAM_XTCP, ST_LISTEN, 0, NULL));
@@ -181,7 +193,8 @@ FIXTURE_VARIANT_ADD(sock, xtcp) { .f = XFAM_XTCP };
 
 FIXTURE_SETUP(sock)
 {
-	XTCP_SETUP_NETNS(&variant->f);
+	if (xtcp_setup_netns(_metadata, &variant->f))
+		return;
 }
 
 FIXTURE_TEARDOWN(sock)
@@ -398,7 +411,7 @@ TEST_F_TIMEOUT(sock, many_listeners, 600)
 		ASSERT_LE(0, fd);
 		ASSERT_EQ(0, xbind(&variant->f, fd, "127.0.0.1", 0));
 		ASSERT_EQ(0, listen(fd, 8)) TH_LOG("listen %d: %s", i,
-						    strerror(errno));
+						   strerror(errno));
 		ASSERT_EQ(0, close(fd));
 	}
 	EXPECT_EQ(base, sockets_used_settle(base));

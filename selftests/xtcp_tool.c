@@ -124,7 +124,7 @@ static int halfopen(const char *fam_name, int n)
 			break;
 		sleep_ms(50);
 	}
-	printf("halfopen %d\n", seen);
+	printf("%s %d\n", __func__, seen);
 	fflush(stdout);
 	/* Leave S and C: closing every fd drops both namespaces. */
 	ns_enter(t.home);

@@ -72,7 +72,7 @@ static int listener(const struct xfam *f, uint16_t port)
 	return fd;
 }
 
-static int send_seg(FIXTURE_DATA(wire) *self, const struct xfam *f,
+static int send_seg(struct _test_data_wire *self, const struct xfam *f,
 		    uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
 		    uint8_t flags)
 {
@@ -81,7 +81,7 @@ static int send_seg(FIXTURE_DATA(wire) *self, const struct xfam *f,
 }
 
 /* Next segment S sends to C's port sport, within timeout_ms. */
-static int next_out(FIXTURE_DATA(wire) *self, const struct xfam *f,
+static int next_out(struct _test_data_wire *self, const struct xfam *f,
 		    uint16_t sport, struct seg *sg, int timeout_ms)
 {
 	double end = now_s() + timeout_ms / 1000.0;
@@ -222,7 +222,7 @@ TEST_F_TIMEOUT(wire, dup_syn, 120)
 	EXPECT_EQ(a.seq, b.seq);
 	EXPECT_EQ(7001, b.ack);
 	EXPECT_GT(0.8 * rto / 1000.0, b.t - a.t) TH_LOG("second SYN-ACK after %.3f s",
-							 b.t - a.t);
+							b.t - a.t);
 	EXPECT_EQ(1, proc_count(f, st_reqsk(f), LPORT, NULL));
 	close(l);
 }

@@ -9,6 +9,7 @@
 
 #include <linux/list.h>
 #include <linux/rculist_nulls.h>
+#include <linux/seq_file_net.h>
 #include <linux/siphash.h>
 #include <linux/spinlock.h>
 #include <linux/tcp.h>
@@ -245,8 +246,28 @@ struct sock *xtcp_listener_lookup(struct net *net, struct sk_buff *skb,
 void xtcp_lhash_add(struct sock *sk);
 void xtcp_lhash_remove(struct sock *sk);
 void xtcp_ehash_purge_net(struct net *net);
-void xtcp_proc_walk(struct net *net,
-		    void (*fn)(struct sock_common *skc, void *arg), void *arg);
+
+/**
+ * struct xtcp_seq_state - position of a /proc/net/xtcp/sockets reader
+ * @p: netns of the file; first, for seq_file_net()
+ * @table: 0 listening table, 1 established table, 2 past the end
+ * @bucket: bucket of the current entry in @table
+ * @offset: index of the current entry among its netns's in @bucket
+ * @num: "sl" of the current entry
+ * @last_pos: seq_file position of the current entry
+ */
+struct xtcp_seq_state {
+	struct seq_net_private	p;
+	int			table;
+	u32			bucket;
+	u32			offset;
+	int			num;
+	loff_t			last_pos;
+};
+
+void *xtcp_seq_start(struct seq_file *seq, loff_t *pos);
+void *xtcp_seq_next(struct seq_file *seq, void *v, loff_t *pos);
+void xtcp_seq_stop(struct seq_file *seq, void *v);
 u32 xtcp_port_offset(__be32 saddr, __be32 daddr, __be16 dport);
 u32 xtcp_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
 spinlock_t *xtcp_ehash_lock(u32 hash);

@@ -14,6 +14,7 @@
  * memory.
  */
 #include <linux/memblock.h>
+#include <linux/seq_file.h>
 #include <linux/mm.h>
 #include <linux/random.h>
 #include <linux/reciprocal_div.h>
@@ -477,33 +478,158 @@ void xtcp_ehash_purge_net(struct net *net)
 	}
 }
 
-/**
- * xtcp_proc_walk() - call @fn on every listener, request and full socket
- * @net: only entries of this namespace
- * @fn: called under rcu_read_lock(); must not sleep
- * @arg: passed to @fn
+/*
+ * /proc/net/xtcp/sockets iterator, like tcp4_seq: the listening table, then
+ * the established table, one bucket at a time. rcu_read_lock() is held
+ * from the moment an entry of a bucket is returned until the walk leaves
+ * that bucket or stops, never across buckets, so a large table cannot
+ * stall RCU. A read() resuming at the last position rescans only the
+ * saved bucket, skipping the entries of the netns already shown there.
  */
-void xtcp_proc_walk(struct net *net,
-		    void (*fn)(struct sock_common *skc, void *arg), void *arg)
+static u32 xtcp_seq_buckets(int table)
+{
+	return table ? xtcp_tables.ehash_mask + 1 : XTCP_LHASH_SIZE;
+}
+
+static struct hlist_nulls_head *xtcp_seq_head(int table, u32 bucket)
+{
+	return table ? &xtcp_tables.ehash[bucket] :
+		       &xtcp_tables.lhash[bucket].chain;
+}
+
+/*
+ * Entry number @skip of @st->net in bucket (@st->table, @st->bucket), or
+ * the first one of a later bucket. Returns with rcu_read_lock() held when
+ * it finds one.
+ */
+static struct sock_common *xtcp_seq_find(struct xtcp_seq_state *st,
+					 struct net *net, u32 skip)
 {
 	struct hlist_nulls_node *node;
 	struct sock_common *skc;
-	u32 slot;
 
-	rcu_read_lock();
-	for (slot = 0; slot < XTCP_LHASH_SIZE; slot++)
-		hlist_nulls_for_each_entry_rcu(skc, node,
-					       &xtcp_tables.lhash[slot].chain,
-					       skc_nulls_node)
-			if (net_eq(read_pnet(&skc->skc_net), net))
-				fn(skc, arg);
-	for (slot = 0; slot <= xtcp_tables.ehash_mask; slot++)
-		hlist_nulls_for_each_entry_rcu(skc, node,
-					       &xtcp_tables.ehash[slot],
-					       skc_nulls_node)
-			if (net_eq(read_pnet(&skc->skc_net), net))
-				fn(skc, arg);
+	for (; st->table < 2; st->table++, st->bucket = 0, skip = 0) {
+		for (; st->bucket < xtcp_seq_buckets(st->table);
+		     st->bucket++, skip = 0) {
+			struct hlist_nulls_head *head;
+			u32 idx = 0;
+
+			head = xtcp_seq_head(st->table, st->bucket);
+			if (hlist_nulls_empty(head))
+				continue;
+			rcu_read_lock();
+			hlist_nulls_for_each_entry_rcu(skc, node, head,
+						       skc_nulls_node) {
+				if (!net_eq(read_pnet(&skc->skc_net), net))
+					continue;
+				if (idx == skip) {
+					st->offset = idx;
+					return skc;
+				}
+				idx++;
+			}
+			rcu_read_unlock();
+		}
+	}
+	return NULL;
+}
+
+/* The entry after @cur (rcu_read_lock() held), or NULL at the end. */
+static struct sock_common *xtcp_seq_advance(struct xtcp_seq_state *st,
+					    struct net *net,
+					    struct sock_common *cur)
+{
+	struct hlist_nulls_node *node;
+	struct sock_common *skc;
+
+	st->num++;
+	for (node = rcu_dereference(hlist_nulls_next_rcu(&cur->skc_nulls_node));
+	     !is_a_nulls(node);
+	     node = rcu_dereference(hlist_nulls_next_rcu(node))) {
+		skc = hlist_nulls_entry(node, struct sock_common,
+					skc_nulls_node);
+		if (net_eq(read_pnet(&skc->skc_net), net)) {
+			st->offset++;
+			return skc;
+		}
+	}
 	rcu_read_unlock();
+	st->bucket++;
+	return xtcp_seq_find(st, net, 0);
+}
+
+/**
+ * xtcp_seq_start() - seq_file start of /proc/net/xtcp/sockets
+ * @seq: the file; its private data is a struct xtcp_seq_state
+ * @pos: position; 0 is the header
+ *
+ * Return: SEQ_START_TOKEN, an entry (rcu_read_lock() held), or NULL.
+ */
+void *xtcp_seq_start(struct seq_file *seq, loff_t *pos)
+{
+	struct xtcp_seq_state *st = seq->private;
+	struct net *net = seq_file_net(seq);
+	struct sock_common *skc;
+	loff_t i;
+
+	if (*pos && *pos == st->last_pos) {
+		skc = xtcp_seq_find(st, net, st->offset);
+		if (skc)
+			return skc;
+		/* Nothing left from the saved bucket on. */
+		return NULL;
+	}
+	st->table = 0;
+	st->bucket = 0;
+	st->offset = 0;
+	st->num = 0;
+	st->last_pos = 0;
+	if (!*pos)
+		return SEQ_START_TOKEN;
+	skc = xtcp_seq_find(st, net, 0);
+	for (i = 1; skc && i < *pos; i++)
+		skc = xtcp_seq_advance(st, net, skc);
+	if (skc)
+		st->last_pos = *pos;
+	return skc;
+}
+
+/**
+ * xtcp_seq_next() - seq_file next of /proc/net/xtcp/sockets
+ * @seq: the file
+ * @v: SEQ_START_TOKEN or the current entry
+ * @pos: position of @v, advanced
+ *
+ * Return: the next entry (rcu_read_lock() held), or NULL.
+ */
+void *xtcp_seq_next(struct seq_file *seq, void *v, loff_t *pos)
+{
+	struct xtcp_seq_state *st = seq->private;
+	struct net *net = seq_file_net(seq);
+	struct sock_common *skc;
+
+	++*pos;
+	if (v == SEQ_START_TOKEN) {
+		st->table = 0;
+		st->bucket = 0;
+		st->num = 0;
+		skc = xtcp_seq_find(st, net, 0);
+	} else {
+		skc = xtcp_seq_advance(st, net, v);
+	}
+	st->last_pos = *pos;
+	return skc;
+}
+
+/**
+ * xtcp_seq_stop() - seq_file stop of /proc/net/xtcp/sockets
+ * @seq: the file
+ * @v: what start or next returned last
+ */
+void xtcp_seq_stop(struct seq_file *seq, void *v)
+{
+	if (v && v != SEQ_START_TOKEN)
+		rcu_read_unlock();
 }
 
 static u32 xtcp_table_size(unsigned long param)

@@ -22,11 +22,6 @@ static int xtcp_snmp_show(struct seq_file *seq, void *v)
 	return 0;
 }
 
-struct xtcp_proc_iter {
-	struct seq_file	*seq;
-	int		n;
-};
-
 static void xtcp_proc_show_req(struct seq_file *seq, int n,
 			       const struct xtcp_request_sock *req)
 {
@@ -82,32 +77,31 @@ static void xtcp_proc_show_sock(struct seq_file *seq, int n, struct sock *sk)
 		   state == TCP_LISTEN ? (int)sk->sk_max_ack_backlog : -1);
 }
 
-static void xtcp_proc_entry(struct sock_common *skc, void *arg)
-{
-	struct xtcp_proc_iter *it = arg;
-
-	seq_setwidth(it->seq, XTCP_PROC_LINE - 1);
-	if (skc->skc_state == TCP_NEW_SYN_RECV)
-		xtcp_proc_show_req(it->seq, it->n,
-				   (struct xtcp_request_sock *)skc);
-	else if (skc->skc_state == TCP_TIME_WAIT)
-		xtcp_proc_show_tw(it->seq, it->n, (struct xtcp_tw_sock *)skc);
-	else
-		xtcp_proc_show_sock(it->seq, it->n, (struct sock *)skc);
-	seq_pad(it->seq, '\n');
-	it->n++;
-}
-
 static int xtcp_sockets_show(struct seq_file *seq, void *v)
 {
-	struct xtcp_proc_iter it = { .seq = seq };
+	struct xtcp_seq_state *st = seq->private;
+	struct sock_common *skc = v;
 
 	seq_setwidth(seq, XTCP_PROC_LINE - 1);
-	seq_puts(seq, "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode");
+	if (v == SEQ_START_TOKEN)
+		seq_puts(seq, "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode");
+	else if (skc->skc_state == TCP_NEW_SYN_RECV)
+		xtcp_proc_show_req(seq, st->num,
+				   (struct xtcp_request_sock *)skc);
+	else if (skc->skc_state == TCP_TIME_WAIT)
+		xtcp_proc_show_tw(seq, st->num, (struct xtcp_tw_sock *)skc);
+	else
+		xtcp_proc_show_sock(seq, st->num, (struct sock *)skc);
 	seq_pad(seq, '\n');
-	xtcp_proc_walk(seq_file_single_net(seq), xtcp_proc_entry, &it);
 	return 0;
 }
+
+static const struct seq_operations xtcp_sockets_seq_ops = {
+	.start	= xtcp_seq_start,
+	.next	= xtcp_seq_next,
+	.stop	= xtcp_seq_stop,
+	.show	= xtcp_sockets_show,
+};
 
 /**
  * xtcp_proc_init_net() - create /proc/net/xtcp/{snmp,sockets} in @net
@@ -124,8 +118,9 @@ int xtcp_proc_init_net(struct net *net)
 		return -ENOMEM;
 	if (!proc_create_net_single("snmp", 0444, xn->proc_dir,
 				    xtcp_snmp_show, NULL) ||
-	    !proc_create_net_single("sockets", 0444, xn->proc_dir,
-				    xtcp_sockets_show, NULL)) {
+	    !proc_create_net("sockets", 0444, xn->proc_dir,
+			     &xtcp_sockets_seq_ops,
+			     sizeof(struct xtcp_seq_state))) {
 		remove_proc_subtree("xtcp", net->proc_net);
 		return -ENOMEM;
 	}

@@ -469,6 +469,10 @@ int xtcp_inherit_port(struct sock *child, const struct sock *lst)
  * for a specific address first sets aside a bucket, xtcp_sock.bb2_spare,
  * that the way back uses when it has to recreate that bucket.
  *
+ * A socket that never left the wildcard bucket through connect() (an
+ * accepted child) has no spare; if recreating the bucket fails it loses
+ * its port instead, as in inet_bhash2_reset_saddr().
+ *
  * Return: 0, or -ENOMEM when moving to a specific address (then nothing
  * changed). Always 0 for INADDR_ANY.
  */
@@ -502,11 +506,19 @@ int xtcp_bind2_update_saddr(struct sock *sk, __be32 saddr)
 		if (spare)
 			xp->bb2_spare = spare;
 	} else {
-		/* Cannot fail: a connect()ed socket holds a spare. */
+		/* Cannot fail when connect() set a spare aside. */
 		bb2 = __xtcp_bb2_get_spare(sock_net(sk), 0, xp->bb->port,
 					   &xp->bb2_spare);
-		if (WARN_ON_ONCE(!bb2)) {
+		if (!bb2) {
+			/*
+			 * An accepted child disconnecting after its listener
+			 * left: as TCP does, give up the port rather than
+			 * stay at the old address.
+			 */
 			spin_unlock_bh(&head->lock);
+			xtcp_put_port(sk);
+			inet->inet_saddr = 0;
+			inet->inet_rcv_saddr = 0;
 			return 0;
 		}
 		__xtcp_bb2_spare_free(xp);

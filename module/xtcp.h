@@ -92,6 +92,16 @@ struct xtcp_bind2_bucket;
  * @syn_retries: SYN retransmissions done so far (SYN_SENT)
  * @rto: current retransmission timeout in jiffies
  * @rtx_timer: SYN retransmit timer; holds a socket reference while pending
+ * @keepalive_time: XTCP_KEEPIDLE in jiffies, 0 for net.xtcp.keepalive_time
+ * @keepalive_intvl: XTCP_KEEPINTVL in jiffies, 0 for the sysctl
+ * @keepalive_probes: XTCP_KEEPCNT, 0 for the sysctl
+ * @nodelay: XTCP_NODELAY
+ * @user_mss: XTCP_MAXSEG, 0 when unset
+ * @linger2: XTCP_LINGER2 in jiffies; 0 for net.xtcp.fin_timeout, < 0 for
+ *	no FIN_WAIT2 lingering (RST instead)
+ * @user_timeout: XTCP_USER_TIMEOUT in milliseconds, 0 when unset
+ * @rcv_tstamp: jiffies of the last acceptable segment from the peer
+ * @probes_out: keepalive or zero-window probes sent and not answered
  * @reqs_lock: protects @reqs, @reqs_len and @closing (listener)
  * @reqs: this listener's request socks (struct xtcp_request_sock.list)
  * @reqs_len: number of entries on @reqs
@@ -129,6 +139,25 @@ struct xtcp_sock {
 	u8				syn_retries;
 	u32				rto;
 	struct timer_list		rtx_timer;
+
+	/*
+	 * Options (xtcp_sockopt.c), under the owner's lock; 0 means "the
+	 * netns default". Read by keepalive and the data path.
+	 */
+	u32				keepalive_time;
+	u32				keepalive_intvl;
+	u8				keepalive_probes;
+	u8				nodelay;
+	u16				user_mss;
+	int				linger2;
+	u32				user_timeout;
+	/*
+	 * Written by the receive path for every acceptable segment, read by
+	 * keepalive; probes_out counts unanswered keepalive/window probes
+	 * and is reset by the receive path when the peer answers.
+	 */
+	u32				rcv_tstamp;
+	u8				probes_out;
 
 	spinlock_t			reqs_lock;	/* see kernel-doc */
 	struct list_head		reqs;
@@ -218,6 +247,17 @@ struct xtcp_net {
 	int			max_syn_backlog;
 	int			rto_init_ms;
 	int			rto_max_ms;
+	int			tw_timeout;	/* s, TIME_WAIT length */
+	int			fin_timeout;	/* s, orphaned FIN_WAIT2 */
+	int			keepalive_time;	/* s */
+	int			keepalive_intvl; /* s */
+	int			keepalive_probes;
+	int			retries2;	/* data RTOs before ETIMEDOUT */
+	int			orphan_retries;	/* 0: TCP's 8 */
+	int			max_orphans;
+	int			rmem[3];	/* min, default, max bytes */
+	int			wmem[3];	/* min, default, max bytes */
+	atomic_t		orphans;	/* orphaned full sockets */
 	struct ctl_table_header	*sysctl_hdr;
 	struct ctl_table	*sysctl_table;
 	struct xtcp_mib __percpu *mib;
@@ -344,15 +384,31 @@ void xtcp_reqsk_send_reset(const struct xtcp_request_sock *req);
 void xtcp_send_ctl(struct net *net, __be32 saddr, __be32 daddr,
 		   __be16 sport, __be16 dport, u32 seq, u32 ack, int oif);
 int xtcp_send_data(struct sock *sk, struct sk_buff *skb, bool fin);
+int xtcp_send_probe(struct sock *sk);
+bool xtcp_data_outstanding(const struct sock *sk);
 struct sk_buff *xtcp_data_alloc(struct sock *sk, unsigned int size);
 
-/* Closed-connection mini socks (xtcp_tw.c). */
+/* TIME_WAIT and orphaned FIN_WAIT2 mini socks (xtcp_tw.c). */
 int xtcp_tw_init(void);
 void xtcp_tw_exit(void);
-void xtcp_tw_enter(struct sock *sk);
+void xtcp_time_wait(struct sock *sk, int state, int timeo);
+int xtcp_fin_timeout(const struct sock *sk);
+int xtcp_tw_timeout(const struct net *net);
 bool xtcp_tw_rcv(struct xtcp_tw_sock *tw, struct sk_buff *skb);
 void xtcp_tw_put(struct xtcp_tw_sock *tw);
 void xtcp_tw_kill(struct xtcp_tw_sock *tw, bool sync);
+
+/* Keepalive, on sk->sk_timer (xtcp_keepalive.c). */
+void xtcp_keepalive_init(struct sock *sk);
+void xtcp_keepalive_reset(struct sock *sk);
+void xtcp_keepalive_stop(struct sock *sk);
+void xtcp_set_keepalive(struct sock *sk, int val);
+
+/* Options at SOL_XTCP and IPPROTO_TCP (xtcp_sockopt.c). */
+int xtcp_sockopt_set(struct sock *sk, int optname, sockptr_t optval,
+		     unsigned int optlen);
+int xtcp_sockopt_get(struct sock *sk, int optname, char __user *optval,
+		     int __user *optlen);
 
 /* Timers (xtcp_timer.c). */
 void xtcp_rtx_timer_init(struct sock *sk);

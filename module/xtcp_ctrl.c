@@ -21,6 +21,12 @@ static const int xtcp_rto_init_min = 10;
 static const int xtcp_rto_init_max = 60000;
 static const int xtcp_rto_max_min = 100;
 static const int xtcp_rto_max_max = 120000;
+static const int xtcp_secs_min = 1;
+static const int xtcp_secs_max = 3600;
+static const int xtcp_keepalive_max = 32767;	/* TCP's MAX_TCP_KEEP* */
+static const int xtcp_zero;
+static const int xtcp_int_max = INT_MAX;
+static const int xtcp_mem_min = 4096;
 
 /* Template; each netns gets a copy whose .data points into its xtcp_net. */
 static const struct ctl_table xtcp_sysctl_template[] = {
@@ -63,6 +69,86 @@ static const struct ctl_table xtcp_sysctl_template[] = {
 		.proc_handler	= proc_dointvec_minmax,
 		.extra1		= (void *)&xtcp_rto_max_min,
 		.extra2		= (void *)&xtcp_rto_max_max,
+	},
+	{
+		.procname	= "tw_timeout",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= (void *)&xtcp_secs_min,
+		.extra2		= (void *)&xtcp_secs_max,
+	},
+	{
+		.procname	= "fin_timeout",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= (void *)&xtcp_secs_min,
+		.extra2		= (void *)&xtcp_secs_max,
+	},
+	{
+		.procname	= "keepalive_time",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= (void *)&xtcp_secs_min,
+		.extra2		= (void *)&xtcp_keepalive_max,
+	},
+	{
+		.procname	= "keepalive_intvl",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= (void *)&xtcp_secs_min,
+		.extra2		= (void *)&xtcp_keepalive_max,
+	},
+	{
+		.procname	= "keepalive_probes",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= (void *)&xtcp_retries_min,
+		.extra2		= (void *)&xtcp_retries_max,
+	},
+	{
+		.procname	= "retries2",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= (void *)&xtcp_retries_min,
+		.extra2		= (void *)&xtcp_retries_max,
+	},
+	{
+		.procname	= "orphan_retries",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= (void *)&xtcp_zero,
+		.extra2		= (void *)&xtcp_retries_max,
+	},
+	{
+		.procname	= "max_orphans",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= (void *)&xtcp_zero,
+		.extra2		= (void *)&xtcp_int_max,
+	},
+	{
+		.procname	= "rmem",
+		.maxlen		= 3 * sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= (void *)&xtcp_mem_min,
+		.extra2		= (void *)&xtcp_int_max,
+	},
+	{
+		.procname	= "wmem",
+		.maxlen		= 3 * sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= (void *)&xtcp_mem_min,
+		.extra2		= (void *)&xtcp_int_max,
 	},
 	/*
 	 * 6.1's register_net_sysctl() has no size and counts entries up to
@@ -117,7 +203,10 @@ static int xtcp_sysctl_init_net(struct net *net, struct xtcp_net *xn)
 	struct ctl_table *table;
 	int *data[] = {
 		&xn->syn_retries, &xn->synack_retries, &xn->max_syn_backlog,
-		&xn->rto_init_ms, &xn->rto_max_ms,
+		&xn->rto_init_ms, &xn->rto_max_ms, &xn->tw_timeout,
+		&xn->fin_timeout, &xn->keepalive_time, &xn->keepalive_intvl,
+		&xn->keepalive_probes, &xn->retries2, &xn->orphan_retries,
+		&xn->max_orphans, xn->rmem, xn->wmem,
 	};
 	int i;
 
@@ -157,6 +246,21 @@ static int __net_init xtcp_net_init(struct net *net)
 	xn->max_syn_backlog = 4096;
 	xn->rto_init_ms = 1000;
 	xn->rto_max_ms = 120000;
+	/* TCP's defaults (tcp_sk_init(), tcp_init()). */
+	xn->tw_timeout = 60;
+	xn->fin_timeout = 60;
+	xn->keepalive_time = 7200;
+	xn->keepalive_intvl = 75;
+	xn->keepalive_probes = 9;
+	xn->retries2 = 15;
+	xn->orphan_retries = 0;
+	xn->max_orphans = 65536;
+	xn->rmem[0] = 4096;
+	xn->rmem[1] = 131072;
+	xn->rmem[2] = 6291456;
+	xn->wmem[0] = 4096;
+	xn->wmem[1] = 16384;
+	xn->wmem[2] = 4194304;
 
 	xn->mib = xtcp_mib_alloc();
 	if (!xn->mib)

@@ -29,6 +29,30 @@ enum xtcp_mib_field {
 	XTCP_MIB_REQOVERFLOWS,		/* SYN dropped: max_syn_backlog reached */
 	XTCP_MIB_NOPORT,		/* segment for no socket (answered by RST) */
 	XTCP_MIB_INDATA,		/* payload segments accepted in order */
+	/* Data path and teardown (TCP's Tcp: and TcpExt: names). */
+	XTCP_MIB_RETRANSSEGS,		/* data/FIN segments retransmitted */
+	XTCP_MIB_TIMEOUTS,		/* RTO expiries */
+	XTCP_MIB_FASTRETRANS,		/* fast retransmits (3 dup ACKs) */
+	XTCP_MIB_DUPACKS,		/* duplicate ACKs received */
+	XTCP_MIB_OFOQUEUE,		/* segments put on the out-of-order queue */
+	XTCP_MIB_OFODROP,		/* out-of-order segments dropped (memory) */
+	XTCP_MIB_OUTOFWINDOW,		/* segments dropped: outside the window */
+	XTCP_MIB_ACKUNSENT,		/* ACKs of data never sent (dropped) */
+	XTCP_MIB_RCVPRUNED,		/* data dropped: receive buffer full */
+	XTCP_MIB_DELAYEDACKS,		/* ACKs sent by the delayed-ACK timer */
+	XTCP_MIB_ZEROWINDOWPROBES,	/* window probes sent */
+	XTCP_MIB_INRSTS,		/* RST segments accepted */
+	XTCP_MIB_ABORTONDATA,		/* close() with unread data -> RST */
+	XTCP_MIB_ABORTONCLOSE,		/* SO_LINGER {1,0} abort */
+	XTCP_MIB_ABORTONTIMEOUT,	/* connection dropped by retransmit limit */
+	XTCP_MIB_ABORTONLINGER,		/* orphaned FIN_WAIT2 timed out */
+	XTCP_MIB_ABORTONMEMORY,		/* orphan dropped: too many orphans */
+	XTCP_MIB_KEEPALIVEPROBES,	/* keepalive probes sent */
+	XTCP_MIB_KEEPALIVETIMEOUTS,	/* connections dropped by keepalive */
+	XTCP_MIB_TIMEWAITED,		/* mini socks entered TIME_WAIT */
+	XTCP_MIB_TIMEWAITKILLED,	/* TIME_WAIT ended early (RST, SYN, purge) */
+	XTCP_MIB_CURRTIMEWAIT,		/* gauge: live TIME_WAIT/FIN_WAIT2 minis */
+	XTCP_MIB_CURRORPHANS,		/* gauge: orphaned full sockets */
 	__XTCP_MIB_MAX
 };
 

@@ -183,6 +183,45 @@ int xtcp_send_data(struct sock *sk, struct sk_buff *skb, bool fin)
 }
 
 /**
+ * xtcp_send_probe() - send an ACK the peer must answer (tcp_xmit_probe_skb())
+ * @sk: connected socket; bh_lock_sock() or the owner's lock held
+ *
+ * Sequence number snd_una - 1 is old, so the peer replies with an ACK of
+ * its rcv_nxt and current window: keepalive and zero-window probes.
+ *
+ * Return: 0 or an error (the caller's timer tries again).
+ */
+int xtcp_send_probe(struct sock *sk)
+{
+	struct inet_sock *inet = inet_sk(sk);
+	struct xtcp_sock *xp = xtcp_sk(sk);
+	struct sk_buff *skb;
+
+	skb = xtcp_alloc_skb(0, GFP_ATOMIC);
+	if (!skb)
+		return -ENOBUFS;
+	xtcp_push_header(skb, inet->inet_sport, inet->inet_dport,
+			 xp->snd_una - 1, xp->rcv_nxt, XTCP_ACK,
+			 xtcp_rcv_window(xp), 0, -1);
+	return xtcp_transmit(sk, skb);
+}
+
+/**
+ * xtcp_data_outstanding() - is data or a FIN sent and not yet acknowledged
+ * @sk: connected socket
+ *
+ * Keepalive stays quiet while the retransmit timer watches the peer.
+ *
+ * Return: true if something is in flight.
+ */
+bool xtcp_data_outstanding(const struct sock *sk)
+{
+	const struct xtcp_sock *xp = xtcp_sk(sk);
+
+	return READ_ONCE(xp->snd_una) != READ_ONCE(xp->snd_nxt);
+}
+
+/**
  * xtcp_data_alloc() - allocate an skb for up to @size payload bytes
  * @sk: sender
  * @size: payload size

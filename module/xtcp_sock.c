@@ -49,6 +49,7 @@ void xtcp_sock_init_queues(struct sock *sk)
 	xp->bb2 = NULL;
 	sk->sk_ack_backlog = 0;
 	xtcp_rtx_timer_init(sk);
+	xtcp_keepalive_init(sk);
 }
 
 /**
@@ -74,6 +75,8 @@ void xtcp_set_state(struct sock *sk, int state)
 
 	xtcp_state_store(sk, state);
 
+	if (state == TCP_ESTABLISHED && sock_flag(sk, SOCK_KEEPOPEN))
+		xtcp_keepalive_reset(sk);
 	if (state == TCP_CLOSE) {
 		if (old != TCP_LISTEN && xtcp_ehash_remove(&sk->__sk_common))
 			__sock_put(sk);	/* the established table's ref */
@@ -93,6 +96,7 @@ void xtcp_done(struct sock *sk)
 	if (sk->sk_state == TCP_SYN_SENT)
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ATTEMPTFAILS);
 	xtcp_rtx_timer_stop(sk, false);
+	xtcp_keepalive_stop(sk);
 	xtcp_set_state(sk, TCP_CLOSE);
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	if (!sock_flag(sk, SOCK_DEAD))
@@ -171,10 +175,12 @@ static int xtcp_release(struct socket *sock)
 			if (!xtcp_sk(sk)->fin_sent)
 				xtcp_send_data(sk, NULL, true);
 			local_bh_disable();
-			xtcp_tw_enter(sk);
+			xtcp_time_wait(sk, TCP_TIME_WAIT,
+				       xtcp_tw_timeout(sock_net(sk)));
 			local_bh_enable();
 		}
-		xtcp_set_state(sk, TCP_CLOSE);
+		if (sk->sk_state != TCP_CLOSE)
+			xtcp_set_state(sk, TCP_CLOSE);
 		break;
 	case TCP_SYN_SENT:
 		xtcp_set_state(sk, TCP_CLOSE);
@@ -406,6 +412,8 @@ static int xtcp_setsockopt(struct socket *sock, int level, int optname,
 		}
 		return ip_setsockopt(sk, level, optname, optval, optlen);
 	}
+	if (level == SOL_XTCP || level == SOL_TCP)
+		return xtcp_sockopt_set(sk, optname, optval, optlen);
 	if (level != SOL_SOCKET)
 		return -ENOPROTOOPT;
 
@@ -431,6 +439,8 @@ static int xtcp_getsockopt(struct socket *sock, int level, int optname,
 {
 	if (level == SOL_IP)
 		return ip_getsockopt(sock->sk, level, optname, optval, optlen);
+	if (level == SOL_XTCP || level == SOL_TCP)
+		return xtcp_sockopt_get(sock->sk, optname, optval, optlen);
 	return -ENOPROTOOPT;
 }
 
@@ -521,6 +531,7 @@ struct proto xtcp_prot = {
 	.name		= "XTCP",
 	.owner		= THIS_MODULE,
 	.backlog_rcv	= xtcp_do_rcv,
+	.keepalive	= xtcp_set_keepalive,
 	.obj_size	= sizeof(struct xtcp_sock),
 };
 

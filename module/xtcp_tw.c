@@ -19,8 +19,6 @@
 #include "xtcp.h"
 #include "xtcp_mib.h"
 
-#define XTCP_TW_LEN	(60 * HZ)
-
 static struct kmem_cache *xtcp_tw_cachep __read_mostly;
 
 static void xtcp_tw_free_rcu(struct rcu_head *head)
@@ -61,14 +59,34 @@ static void xtcp_tw_timer(struct timer_list *t)
 }
 
 /**
- * xtcp_tw_enter() - put a mini sock in place of a closing socket
- * @sk: socket that just sent its FIN; the owner's lock held; hashed
+ * xtcp_tw_timeout() - TIME_WAIT length of @net
+ * @net: network namespace
  *
- * Insert before delete under the bucket lock, as for a request becoming a
- * child. The caller then moves @sk to TCP_CLOSE as usual. Without memory
- * the socket simply closes (the peer may then see an RST).
+ * Return: net.xtcp.tw_timeout in jiffies.
  */
-void xtcp_tw_enter(struct sock *sk)
+int xtcp_tw_timeout(const struct net *net)
+{
+	return READ_ONCE(xtcp_pernet(net)->tw_timeout) * HZ;
+}
+
+/**
+ * xtcp_fin_timeout() - how long an orphan may stay in FIN_WAIT2
+ * @sk: socket
+ *
+ * Return: XTCP_LINGER2 if set, else net.xtcp.fin_timeout, in jiffies (< 0
+ * when XTCP_LINGER2 asked for no lingering).
+ */
+int xtcp_fin_timeout(const struct sock *sk)
+{
+	int linger2 = READ_ONCE(xtcp_sk(sk)->linger2);
+
+	if (linger2)
+		return linger2;
+	return READ_ONCE(xtcp_pernet(sock_net(sk))->fin_timeout) * HZ;
+}
+
+/* Put a mini sock in place of @sk in the established table. */
+static void xtcp_tw_enter(struct sock *sk, int state, int timeo)
 {
 	const struct inet_sock *inet = inet_sk(sk);
 	const struct xtcp_sock *xp = xtcp_sk(sk);
@@ -92,13 +110,30 @@ void xtcp_tw_enter(struct sock *sk)
 	timer_setup(&tw->timer, xtcp_tw_timer, 0);
 
 	/* Armed before it is visible: the timer may kill it at any time. */
-	mod_timer(&tw->timer, jiffies + XTCP_TW_LEN);
+	mod_timer(&tw->timer, jiffies + max(timeo, 1));
 	if (xtcp_ehash_replace(&sk->__sk_common, &tw->common)) {
 		__sock_put(sk);	/* the table's reference to @sk */
 		return;
 	}
 	timer_delete_sync(&tw->timer);
 	xtcp_tw_put(tw);
+}
+
+/**
+ * xtcp_time_wait() - end a full socket, leaving a mini sock (tcp_time_wait())
+ * @sk: hashed socket; bh_lock_sock() or the owner's lock held
+ * @state: TCP_TIME_WAIT, or TCP_FIN_WAIT2 for an orphan waiting for the
+ *	peer's FIN
+ * @timeo: lifetime of the mini sock in jiffies
+ *
+ * Insert before delete under the bucket lock, as for a request becoming a
+ * child, then xtcp_done(). Without memory the socket simply closes (the
+ * peer may then see an RST).
+ */
+void xtcp_time_wait(struct sock *sk, int state, int timeo)
+{
+	xtcp_tw_enter(sk, state, timeo);
+	xtcp_done(sk);
 }
 
 /**

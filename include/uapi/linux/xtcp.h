@@ -39,4 +39,17 @@
 /* Socket option level for XTCP's own options (setsockopt/getsockopt). */
 #define SOL_XTCP	290
 
+/*
+ * Options at level SOL_XTCP. The numbers are TCP's, and the same options are
+ * also accepted at level IPPROTO_TCP under TCP's names (TCP_NODELAY,
+ * TCP_KEEPIDLE, ...), so a TCP program works unchanged. Values are ints.
+ */
+#define XTCP_NODELAY		1	/* no Nagle: send small segments now */
+#define XTCP_MAXSEG		2	/* clamp the send MSS (bytes) */
+#define XTCP_KEEPIDLE		4	/* idle seconds before the first probe */
+#define XTCP_KEEPINTVL		5	/* seconds between probes */
+#define XTCP_KEEPCNT		6	/* unanswered probes before ETIMEDOUT */
+#define XTCP_LINGER2		8	/* orphaned FIN_WAIT2 lifetime (s) */
+#define XTCP_USER_TIMEOUT	18	/* ms unacknowledged data may stay */
+
 #endif /* _UAPI_LINUX_XTCP_H */

@@ -69,22 +69,22 @@ static struct xtcp_bhead *xtcp_bhash2 __read_mostly;
 static u32 xtcp_bhash_mask __read_mostly;
 static struct kmem_cache *xtcp_bb_cachep __read_mostly;
 static struct kmem_cache *xtcp_bb2_cachep __read_mostly;
-static siphash_key_t xtcp_bind_key __read_mostly;
+static hsiphash_key_t xtcp_bind_key __read_mostly;	/* bucket choice only */
 /* RFC 6056 algorithm 4's table of per-destination-hash increments. */
 static u32 xtcp_port_perturb[XTCP_PERTURB_SIZE];
 
 static struct xtcp_bhead *xtcp_bhead(const struct net *net,
 				     unsigned short port)
 {
-	return &xtcp_bhash[siphash_2u32(port, net_hash_mix(net),
-					&xtcp_bind_key) & xtcp_bhash_mask];
+	return &xtcp_bhash[hsiphash_2u32(port, net_hash_mix(net),
+					 &xtcp_bind_key) & xtcp_bhash_mask];
 }
 
 static struct xtcp_bhead *xtcp_bhead2(const struct net *net, __be32 addr,
 				      unsigned short port)
 {
-	return &xtcp_bhash2[siphash_3u32((__force u32)addr, port,
-					 net_hash_mix(net), &xtcp_bind_key) &
+	return &xtcp_bhash2[hsiphash_3u32((__force u32)addr, port,
+					  net_hash_mix(net), &xtcp_bind_key) &
 			    xtcp_bhash_mask];
 }
 

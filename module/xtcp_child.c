@@ -45,6 +45,8 @@ struct sock *xtcp_child_create(struct sock *lst,
 
 	/* Everything below was copied from the listener; make it the child's. */
 	xtcp_sock_init_queues(child);
+	/* Listeners are SOCK_RCU_FREE, their children need not be. */
+	sock_reset_flag(child, SOCK_RCU_FREE);
 	child->sk_nulls_node.pprev = NULL;	/* the listener's lhash node */
 	child->sk_max_ack_backlog = 0;
 	child->sk_reuseport = lst->sk_reuseport;

@@ -9,9 +9,11 @@
  * refcount_inc_not_zero(); writers hold the bucket lock. Entries may move
  * between chains (a socket that stops listening and later connects), so each
  * chain ends in a distinct nulls value and a lookup that finishes on a
- * foreign nulls restarts. Full sockets are SOCK_RCU_FREE and request socks
- * are freed after a grace period, so an entry seen under RCU is never reused
- * memory.
+ * foreign nulls restarts. Full sockets come from a SLAB_TYPESAFE_BY_RCU
+ * cache, as TCP's: an established-table entry seen under RCU may be freed
+ * and reused for another socket, so a lookup rechecks the 4-tuple after
+ * taking its reference; listeners are SOCK_RCU_FREE (their lookup does not
+ * recheck). Request and mini socks are freed after a grace period.
  */
 #include <linux/memblock.h>
 #include <linux/seq_file.h>
@@ -45,7 +47,12 @@ static struct {
 	struct xtcp_lhead	*lhash;
 } xtcp_tables __read_mostly;
 
-static siphash_key_t xtcp_hash_key __read_mostly;
+/*
+ * Table hashes only pick a bucket: HalfSipHash is the kernel's keyed hash
+ * for hash tables (Documentation/security/siphash.rst). The ISN and the
+ * port offset are secrets on the wire and keep full SipHash.
+ */
+static hsiphash_key_t xtcp_hash_key __read_mostly;
 static siphash_key_t xtcp_isn_key __read_mostly;
 static siphash_key_t xtcp_port_key __read_mostly;
 
@@ -62,15 +69,15 @@ static siphash_key_t xtcp_port_key __read_mostly;
 u32 xtcp_ehashfn(const struct net *net, __be32 laddr, u16 lport,
 		 __be32 faddr, __be16 fport)
 {
-	return siphash_4u32((__force u32)laddr, (__force u32)faddr,
-			    ((u32)lport << 16) | (__force u16)fport,
-			    net_hash_mix(net), &xtcp_hash_key);
+	return hsiphash_4u32((__force u32)laddr, (__force u32)faddr,
+			     ((u32)lport << 16) | (__force u16)fport,
+			     net_hash_mix(net), &xtcp_hash_key);
 }
 
 static u32 xtcp_lhashfn(const struct net *net, __be32 addr, u16 port)
 {
-	return siphash_3u32((__force u32)addr, port, net_hash_mix(net),
-			    &xtcp_hash_key) & (XTCP_LHASH_SIZE - 1);
+	return hsiphash_3u32((__force u32)addr, port, net_hash_mix(net),
+			     &xtcp_hash_key) & (XTCP_LHASH_SIZE - 1);
 }
 
 /**
@@ -498,9 +505,32 @@ static struct hlist_nulls_head *xtcp_seq_head(int table, u32 bucket)
 }
 
 /*
+ * What keeps the entries of one bucket alive while /proc shows them.
+ * Listeners are SOCK_RCU_FREE, so RCU is enough for the listening table.
+ * The established table holds SLAB_TYPESAFE_BY_RCU sockets, which may be
+ * freed and reused under an RCU reader (and the reuse re-initialises the
+ * locks that showing a socket takes): hold the bucket lock too, which
+ * every removal takes, as TCP's established_get_first() does. RCU stays
+ * held so the walk's rcu_dereference()s are legal either way.
+ */
+static void xtcp_seq_lock(int table, u32 bucket)
+{
+	rcu_read_lock();
+	if (table)
+		spin_lock_bh(xtcp_ehash_lock(bucket));
+}
+
+static void xtcp_seq_unlock(int table, u32 bucket)
+{
+	if (table)
+		spin_unlock_bh(xtcp_ehash_lock(bucket));
+	rcu_read_unlock();
+}
+
+/*
  * Entry number @skip of @st->net in bucket (@st->table, @st->bucket), or
- * the first one of a later bucket. Returns with rcu_read_lock() held when
- * it finds one.
+ * the first one of a later bucket. Returns with the bucket held
+ * (xtcp_seq_lock()) when it finds one.
  */
 static struct sock_common *xtcp_seq_find(struct xtcp_seq_state *st,
 					 struct net *net, u32 skip)
@@ -517,7 +547,7 @@ static struct sock_common *xtcp_seq_find(struct xtcp_seq_state *st,
 			head = xtcp_seq_head(st->table, st->bucket);
 			if (hlist_nulls_empty(head))
 				continue;
-			rcu_read_lock();
+			xtcp_seq_lock(st->table, st->bucket);
 			hlist_nulls_for_each_entry_rcu(skc, node, head,
 						       skc_nulls_node) {
 				if (!net_eq(read_pnet(&skc->skc_net), net))
@@ -528,13 +558,13 @@ static struct sock_common *xtcp_seq_find(struct xtcp_seq_state *st,
 				}
 				idx++;
 			}
-			rcu_read_unlock();
+			xtcp_seq_unlock(st->table, st->bucket);
 		}
 	}
 	return NULL;
 }
 
-/* The entry after @cur (rcu_read_lock() held), or NULL at the end. */
+/* The entry after @cur (its bucket held), or NULL at the end. */
 static struct sock_common *xtcp_seq_advance(struct xtcp_seq_state *st,
 					    struct net *net,
 					    struct sock_common *cur)
@@ -553,7 +583,7 @@ static struct sock_common *xtcp_seq_advance(struct xtcp_seq_state *st,
 			return skc;
 		}
 	}
-	rcu_read_unlock();
+	xtcp_seq_unlock(st->table, st->bucket);
 	st->bucket++;
 	return xtcp_seq_find(st, net, 0);
 }
@@ -563,7 +593,7 @@ static struct sock_common *xtcp_seq_advance(struct xtcp_seq_state *st,
  * @seq: the file; its private data is a struct xtcp_seq_state
  * @pos: position; 0 is the header
  *
- * Return: SEQ_START_TOKEN, an entry (rcu_read_lock() held), or NULL.
+ * Return: SEQ_START_TOKEN, an entry (its bucket held), or NULL.
  */
 void *xtcp_seq_start(struct seq_file *seq, loff_t *pos)
 {
@@ -600,7 +630,7 @@ void *xtcp_seq_start(struct seq_file *seq, loff_t *pos)
  * @v: SEQ_START_TOKEN or the current entry
  * @pos: position of @v, advanced
  *
- * Return: the next entry (rcu_read_lock() held), or NULL.
+ * Return: the next entry (its bucket held), or NULL.
  */
 void *xtcp_seq_next(struct seq_file *seq, void *v, loff_t *pos)
 {
@@ -628,8 +658,10 @@ void *xtcp_seq_next(struct seq_file *seq, void *v, loff_t *pos)
  */
 void xtcp_seq_stop(struct seq_file *seq, void *v)
 {
+	struct xtcp_seq_state *st = seq->private;
+
 	if (v && v != SEQ_START_TOKEN)
-		rcu_read_unlock();
+		xtcp_seq_unlock(st->table, st->bucket);
 }
 
 static u32 xtcp_table_size(unsigned long param)

@@ -38,6 +38,12 @@ static int xtcp_listen_start(struct sock *sk)
 		spin_lock_bh(&xp->reqs_lock);
 		xp->closing = false;
 		spin_unlock_bh(&xp->reqs_lock);
+		/*
+		 * The listener lookup takes its reference without rechecking
+		 * the match: its memory must not be reused while a reader may
+		 * still see it (inet_hash()). Never cleared, as in TCP.
+		 */
+		sock_set_flag(sk, SOCK_RCU_FREE);
 		xtcp_lhash_add(sk);
 		return 0;
 	}

@@ -510,8 +510,12 @@ static int xtcp_create(struct net *net, struct socket *sock, int protocol,
 	set_bit(SOCK_CUSTOM_SOCKOPT, &sock->flags);
 	sock_init_data(sock, sk);
 
-	/* Lookups run under RCU without type-stable slabs: free after RCU. */
-	sock_set_flag(sk, SOCK_RCU_FREE);
+	/*
+	 * The slab is SLAB_TYPESAFE_BY_RCU (xtcp_prot), as TCP's: an
+	 * established-table lookup may meet a freed and reused xtcp_sock and
+	 * rechecks the 4-tuple after taking its reference. Listeners are
+	 * looked up without that recheck and get SOCK_RCU_FREE at listen().
+	 */
 	sk->sk_destruct = xtcp_prot_destruct;
 	sk->sk_backlog_rcv = xtcp_do_rcv;
 	/* The wire protocol: ip_queue_xmit() and routing use it. */
@@ -533,6 +537,7 @@ struct proto xtcp_prot = {
 	.backlog_rcv	= xtcp_do_rcv,
 	.keepalive	= xtcp_set_keepalive,
 	.obj_size	= sizeof(struct xtcp_sock),
+	.slab_flags	= SLAB_TYPESAFE_BY_RCU,
 };
 
 static const struct proto_ops xtcp_stream_ops = {

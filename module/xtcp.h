@@ -167,6 +167,7 @@ struct xtcp_bind2_bucket;
  * @dupacks: duplicate ACKs in a row
  * @retransmits: RTO or probe expiries without progress (retry limit)
  * @quickack: segments still to ACK at once (slow start of the peer)
+ * @rprobe: the recovery probe for the current head was sent
  * @ack_pending: a delayed ACK is owed
  * @orphan_counted: counted in xtcp_net.orphans and CurrOrphans, on the
  *	orphan list, and not pinning the module (see xtcp_sock.c)
@@ -262,6 +263,7 @@ struct xtcp_sock {
 	u8				dupacks;
 	u8				retransmits;
 	u8				quickack;
+	u8				rprobe;
 	u8				ack_pending;
 	u8				orphan_counted;
 	struct list_head		orphan_node;

@@ -131,6 +131,21 @@ static void xtcp_set_ssthresh(struct xtcp_sock *xp)
 	xp->ssthresh = max(flight / 2, 2U * xp->mss);
 }
 
+/*
+ * Duplicate ACKs that mean loss: three, or fewer when fewer segments are
+ * out and nothing new can be sent to make more (early retransmit, RFC
+ * 5827), so a short flight need not wait for the RTO.
+ */
+static u32 xtcp_dupthresh(const struct sock *sk)
+{
+	const struct xtcp_sock *xp = xtcp_sk(sk);
+	u32 segs = DIV_ROUND_UP(xp->snd_nxt - xp->snd_una, xp->mss);
+
+	if (xp->send_head || segs >= 4)
+		return 3;
+	return max_t(u32, segs, 2) - 1;
+}
+
 /**
  * xtcp_cong_dupack() - a duplicate ACK: count, maybe fast retransmit
  * @sk: socket with data outstanding
@@ -151,7 +166,7 @@ void xtcp_cong_dupack(struct sock *sk)
 		xp->cwnd += xp->mss;
 		return;
 	}
-	if (xp->dupacks != 3 || xp->ca_state == XTCP_CA_LOSS)
+	if (xp->dupacks != xtcp_dupthresh(sk) || xp->ca_state == XTCP_CA_LOSS)
 		return;
 	if (!xtcp_after(xp->snd_una, xp->recover) && xp->recover != xp->snd_una)
 		return;

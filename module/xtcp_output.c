@@ -378,6 +378,14 @@ void xtcp_rearm_rtx(struct sock *sk)
 
 		when = clamp_t(u32, limit > spent ? limit - spent : 1, 1, when);
 	}
+	/*
+	 * In recovery a lost retransmission shows only by silence: probe
+	 * the head again after two RTTs rather than a full RTO (RACK and
+	 * TLP find it sooner in TCP; without SACK this is what is left).
+	 */
+	if (xp->ca_state != XTCP_CA_OPEN && !xp->rprobe && xp->srtt &&
+	    xp->snd_una != xp->snd_nxt)
+		when = min_t(u32, when, max_t(u32, xp->srtt >> 2, HZ / 100 + 1));
 	if (xp->snd_una != xp->snd_nxt || xp->send_head)
 		xtcp_rtx_timer_arm(sk, when);
 	else
@@ -465,7 +473,10 @@ void xtcp_write_xmit(struct sock *sk, int mode)
 				break;
 			len = avail;
 		}
-		if (in_flight && in_flight + len > xp->cwnd)
+		/* Limited transmit (RFC 3042): a segment per early dupack. */
+		if (in_flight && in_flight + len > xp->cwnd +
+		    (xp->ca_state == XTCP_CA_OPEN ?
+		     min_t(u32, xp->dupacks, 2) * mss : 0))
 			break;
 		if (len < mss && !cb->fin && skb_queue_is_last(&sk->sk_write_queue, skb)) {
 			if (mode == XTCP_PUSH_CORK)

@@ -542,6 +542,7 @@ static int xtcp_ack(struct sock *sk, struct sk_buff *skb)
 	WRITE_ONCE(xp->snd_una, ack);
 	xtcp_clean_rtx_queue(sk);
 	xp->retransmits = 0;
+	xp->rprobe = 0;
 	xp->retrans_stamp = 0;
 	WRITE_ONCE(xp->rto, xtcp_rto_now(sk));
 	if (xp->ca_state == XTCP_CA_LOSS && xtcp_before(xp->rtx_next, ack))
@@ -586,7 +587,8 @@ void xtcp_rcv_established(struct sock *sk, struct sk_buff *skb)
 
 	if (!xtcp_sequence_ok(xp, cb->seq, cb->end_seq + cb->fin)) {
 		if (!th->rst) {
-			if (len)
+			/* Beyond the right edge; an old duplicate is not. */
+			if (len && xtcp_after(cb->seq, xp->rcv_nxt))
 				XTCP_INC_STATS(net, XTCP_MIB_OUTOFWINDOW);
 			xtcp_send_ack(sk);
 		}

@@ -119,6 +119,13 @@ static void xtcp_data_timeout(struct sock *sk)
 			xtcp_probe_timeout(sk);
 		return;
 	}
+	if (xp->ca_state != XTCP_CA_OPEN && !xp->rprobe && xp->srtt) {
+		/* The recovery probe (xtcp_rearm_rtx()): resend the head. */
+		xp->rprobe = 1;
+		xtcp_retransmit_head(sk);
+		xtcp_rearm_rtx(sk);
+		return;
+	}
 	if (xp->retransmits >= xtcp_retry_limit(sk) ||
 	    xtcp_user_timeout_expired(sk)) {
 		xtcp_write_timeout_abort(sk);

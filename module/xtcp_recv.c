@@ -377,6 +377,16 @@ static void xtcp_data_queue(struct sock *sk, struct sk_buff *skb)
 			cb->end_seq = cb->seq;	/* only the FIN is new */
 	}
 
+	if (ofo_was) {
+		/* Bytes the out-of-order queue holds were received first. */
+		struct sk_buff *first = xtcp_rb_skb(rb_first(&xp->ofo_root));
+		u32 fseq = XTCP_SKB_CB(first)->seq;
+
+		if (xtcp_after(cb->end_seq + cb->fin, fseq)) {
+			cb->end_seq = fseq;
+			cb->fin = 0;
+		}
+	}
 	fin = cb->fin;
 	if (cb->end_seq != cb->seq) {
 		if (!xtcp_rmem_ok(sk, skb, true)) {

@@ -8,6 +8,7 @@
 #define _XTCP_H
 
 #include <linux/list.h>
+#include <linux/rbtree.h>
 #include <linux/rculist_nulls.h>
 #include <linux/seq_file_net.h>
 #include <linux/siphash.h>
@@ -44,6 +45,51 @@ extern unsigned long xtcp_bhash_entries;
 #define XTCP_OPTLEN_MSS		4
 #define XTCP_OPTLEN_WINDOW	3
 #define XTCP_MIN_MSS		88
+
+/* Data path constants (TCP's values). */
+#define XTCP_RTO_MIN		((unsigned int)(HZ / 5))	/* TCP_RTO_MIN */
+#define XTCP_DELACK_MIN		((unsigned int)(HZ / 25))	/* 40 ms */
+#define XTCP_DELACK_MAX		((unsigned int)(HZ / 5))	/* 200 ms */
+#define XTCP_INIT_CWND		10				/* IW10 */
+#define XTCP_QUICKACKS		16	/* segments ACKed at once after open */
+#define XTCP_ORPHAN_RETRIES	8	/* orphan_retries = 0 means this */
+
+/**
+ * struct xtcp_skb_cb - data path state of an skb (skb->cb)
+ * @seq: sequence number of the first payload byte (or of the FIN)
+ * @end_seq: sequence number after the last payload byte, FIN excluded
+ * @when: jiffies of the last transmission (write queue)
+ * @doff: offset in the skb of the byte at @seq (receive side: bytes
+ *	trimmed from the head are skipped, not pulled)
+ * @fin: the segment carries a FIN (one more sequence number)
+ * @retrans: transmitted more than once: no RTT sample (Karn's rule)
+ *
+ * Written when the skb is queued on the write queue (send side) or taken
+ * off the IP layer (receive side, after xtcp_rcv() is done with IPCB).
+ */
+struct xtcp_skb_cb {
+	u32	seq;
+	u32	end_seq;
+	u32	when;
+	u32	doff;
+	u8	fin;
+	u8	retrans;
+};
+
+#define XTCP_SKB_CB(skb)	((struct xtcp_skb_cb *)&((skb)->cb[0]))
+
+/* Bits of xtcp_sock.deferred: timer work left for release_cb. */
+enum {
+	XTCP_RTX_DEFERRED,
+	XTCP_DELACK_DEFERRED,
+};
+
+/* Congestion states (NewReno). */
+enum {
+	XTCP_CA_OPEN,
+	XTCP_CA_RECOVERY,	/* fast recovery after three duplicate ACKs */
+	XTCP_CA_LOSS,		/* after an RTO: go-back-N from snd_una */
+};
 
 /* Sequence space comparisons (RFC 1982 serial arithmetic). */
 static inline bool xtcp_before(u32 seq1, u32 seq2)
@@ -102,6 +148,44 @@ struct xtcp_bind2_bucket;
  * @user_timeout: XTCP_USER_TIMEOUT in milliseconds, 0 when unset
  * @rcv_tstamp: jiffies of the last acceptable segment from the peer
  * @probes_out: keepalive or zero-window probes sent and not answered
+ * @write_seq: sequence number after the last byte (or FIN) queued to send
+ * @copied_seq: next sequence number the user reads
+ * @rcv_wup: rcv_nxt when we last announced a window
+ * @rcv_wnd: that window in bytes; rcv_wup + rcv_wnd never moves left
+ * @snd_wl1: sequence number of the segment that last set @snd_wnd
+ * @max_window: largest window the peer announced
+ * @peer_mss: MSS option of the peer
+ * @rcv_mss: estimate of the peer's segment size (delayed ACK rule)
+ * @rcv_ratio: payload / truesize of received skbs, in 1/256 (window)
+ * @srtt: smoothed RTT << 3, jiffies; 0 until the first sample
+ * @rttvar: RTT variation << 2, jiffies
+ * @cwnd: congestion window, bytes
+ * @ssthresh: slow start threshold, bytes
+ * @cwnd_cnt: bytes acknowledged towards the next congestion avoidance step
+ * @recover: snd_nxt when loss recovery began (RFC 6582)
+ * @ca_state: XTCP_CA_*
+ * @dupacks: duplicate ACKs in a row
+ * @retransmits: RTO or probe expiries without progress (retry limit)
+ * @quickack: segments still to ACK at once (slow start of the peer)
+ * @rprobe: the recovery probe for the current head was sent
+ * @ack_pending: a delayed ACK is owed
+ * @orphan_counted: counted in xtcp_net.orphans and CurrOrphans, on the
+ *	orphan list, and not pinning the module (see xtcp_sock.c)
+ * @orphan_node: entry on the orphan list, under its lock
+ * @rtx_next: after an RTO, next sequence number to retransmit
+ * @rtx_high: snd_nxt when the RTO fired: retransmit up to here
+ * @retrans_stamp: jiffies of the first transmission of the oldest
+ *	unacknowledged segment once it was retransmitted (user timeout)
+ * @rcvq_space: bytes read since @rcvq_time (receive buffer tuning)
+ * @rcvq_time: start of the current receive buffer tuning period
+ * @send_head: first skb of sk_write_queue not sent yet, NULL when none
+ * @ofo_root: out-of-order segments by sequence number
+ * @delack_timer: delayed ACK timer; holds a socket reference when pending
+ * @deferred: XTCP_*_DEFERRED bits, timer work found the socket owned
+ *
+ * The data path fields are under the socket lock (bh_lock_sock() in
+ * softirq and timers, the owner lock in process context); fields read
+ * locklessly (poll, proc, keepalive) use READ_ONCE/WRITE_ONCE.
  * @reqs_lock: protects @reqs, @reqs_len and @closing (listener)
  * @reqs: this listener's request socks (struct xtcp_request_sock.list)
  * @reqs_len: number of entries on @reqs
@@ -158,6 +242,40 @@ struct xtcp_sock {
 	 */
 	u32				rcv_tstamp;
 	u8				probes_out;
+
+	/* Data path (xtcp_data.c, xtcp_recv.c, xtcp_output.c, xtcp_cong.c). */
+	u32				write_seq;
+	u32				copied_seq;
+	u32				rcv_wup;
+	u32				rcv_wnd;
+	u32				snd_wl1;
+	u32				max_window;
+	u16				peer_mss;
+	u16				rcv_mss;
+	u16				rcv_ratio;
+	u32				srtt;
+	u32				rttvar;
+	u32				cwnd;
+	u32				ssthresh;
+	u32				cwnd_cnt;
+	u32				recover;
+	u8				ca_state;
+	u8				dupacks;
+	u8				retransmits;
+	u8				quickack;
+	u8				rprobe;
+	u8				ack_pending;
+	u8				orphan_counted;
+	struct list_head		orphan_node;
+	u32				rtx_next;
+	u32				rtx_high;
+	u32				retrans_stamp;
+	u32				rcvq_space;
+	u32				rcvq_time;
+	struct sk_buff			*send_head;
+	struct rb_root			ofo_root;
+	struct timer_list		delack_timer;
+	unsigned long			deferred;
 
 	spinlock_t			reqs_lock;	/* see kernel-doc */
 	struct list_head		reqs;
@@ -324,6 +442,7 @@ int xtcp_bind2_update_saddr(struct sock *sk, __be32 saddr);
 /* Socket layer (xtcp_sock.c). */
 int xtcp_sock_register(void);
 void xtcp_sock_unregister(void);
+void xtcp_orphans_purge(void);
 void xtcp_sock_init_queues(struct sock *sk);
 void xtcp_set_state(struct sock *sk, int state);
 void xtcp_done(struct sock *sk);
@@ -383,10 +502,21 @@ void xtcp_send_reset(struct net *net, struct sk_buff *skb);
 void xtcp_reqsk_send_reset(const struct xtcp_request_sock *req);
 void xtcp_send_ctl(struct net *net, __be32 saddr, __be32 daddr,
 		   __be16 sport, __be16 dport, u32 seq, u32 ack, int oif);
-int xtcp_send_data(struct sock *sk, struct sk_buff *skb, bool fin);
 int xtcp_send_probe(struct sock *sk);
 bool xtcp_data_outstanding(const struct sock *sk);
-struct sk_buff *xtcp_data_alloc(struct sock *sk, unsigned int size);
+/* xtcp_write_xmit() modes for a last segment shorter than the MSS. */
+enum {
+	XTCP_PUSH_CORK,		/* MSG_MORE: hold it */
+	XTCP_PUSH_NAGLE,	/* hold it while data is unacknowledged */
+	XTCP_PUSH_FORCE,	/* send it (NODELAY set, FIN, push_pending) */
+};
+
+void xtcp_write_xmit(struct sock *sk, int mode);
+void xtcp_push_pending(struct sock *sk);
+int xtcp_retransmit_head(struct sock *sk);
+u16 xtcp_select_window(struct sock *sk);
+u32 xtcp_current_mss(struct sock *sk);
+void xtcp_rearm_rtx(struct sock *sk);
 
 /* TIME_WAIT and orphaned FIN_WAIT2 mini socks (xtcp_tw.c). */
 int xtcp_tw_init(void);
@@ -415,12 +545,39 @@ void xtcp_rtx_timer_init(struct sock *sk);
 void xtcp_rtx_timer_arm(struct sock *sk, unsigned long when);
 void xtcp_rtx_timer_stop(struct sock *sk, bool sync);
 void xtcp_reqsk_timer_arm(struct xtcp_request_sock *req);
+void xtcp_delack_arm(struct sock *sk);
+void xtcp_delack_stop(struct sock *sk, bool sync);
+void xtcp_release_cb(struct sock *sk);
+void xtcp_write_timeout_abort(struct sock *sk);
 
-/* Data path (xtcp_data.c). */
+/* Congestion control and RTT (xtcp_cong.c). */
+void xtcp_cong_init(struct sock *sk);
+void xtcp_rtt_sample(struct sock *sk, long rtt);
+u32 xtcp_rto_now(const struct sock *sk);
+void xtcp_cong_ack(struct sock *sk, u32 acked);
+void xtcp_cong_dupack(struct sock *sk);
+bool xtcp_cong_partial_ack(struct sock *sk, u32 acked);
+void xtcp_cong_rto(struct sock *sk);
+u32 xtcp_in_flight(const struct xtcp_sock *xp);
+
+/* Data path, socket side (xtcp_data.c). */
 int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t len);
 int xtcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 		 int flags);
 void xtcp_data_rcv(struct sock *sk, struct sk_buff *skb);
+void xtcp_data_init(struct sock *sk);
+void xtcp_init_transfer(struct sock *sk);
+void xtcp_send_fin(struct sock *sk);
+void xtcp_write_queue_purge(struct sock *sk);
+void xtcp_free_acked(struct sock *sk, struct sk_buff *skb);
+bool xtcp_close_state(struct sock *sk);
+
+/* Receive side of established connections (xtcp_recv.c). */
+void xtcp_rcv_established(struct sock *sk, struct sk_buff *skb);
+void xtcp_ofo_purge(struct sock *sk);
+void xtcp_cleanup_rbuf(struct sock *sk, int copied);
+void xtcp_ack_now(struct sock *sk);
+bool xtcp_stream_readable(const struct sock *sk, int target);
 
 /* proc (xtcp_proc.c). */
 int xtcp_proc_init_net(struct net *net);

@@ -69,12 +69,13 @@ struct sock *xtcp_child_create(struct sock *lst,
 	xc->snd_una = req->iss + 1;
 	xc->snd_nxt = req->iss + 1;
 	xc->rcv_nxt = req->irs + 1;
-	xc->mss = req->mss;
+	xc->peer_mss = req->mss;
 	xc->snd_wscale = req->wscale_ok ? req->snd_wscale : 0;
 	xc->rcv_wscale = req->wscale_ok ? XTCP_RCV_WSCALE : 0;
 	xc->snd_wnd = (u32)ntohs(th->window) << xc->snd_wscale;
-	xc->rcv_queued = 0;
+	xc->snd_wl1 = ntohl(th->seq);
 	xc->syn_retries = 0;
+	xtcp_init_transfer(child);
 	xtcp_state_store(child, TCP_ESTABLISHED);
 
 	if (xtcp_inherit_port(child, lst)) {

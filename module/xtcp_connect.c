@@ -112,6 +112,7 @@ static int xtcp_v4_connect(struct sock *sk, struct xtcp_uaddr *uaddr,
 	xtcp_set_inet_id(inet, get_random_u16());
 	xp->snd_una = xp->iss;
 	xp->snd_nxt = xp->iss + 1;
+	xp->write_seq = xp->iss + 1;
 	xp->rcv_nxt = 0;
 	xp->rcv_queued = 0;
 	xp->syn_retries = 0;
@@ -268,13 +269,15 @@ void xtcp_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 	xp->irs = ntohl(th->seq);
 	xp->rcv_nxt = xp->irs + 1;
 	xp->snd_una = xp->iss + 1;
-	xp->mss = opts.mss ? : XTCP_DEFAULT_MSS;
+	xp->peer_mss = opts.mss ? : XTCP_DEFAULT_MSS;
 	xp->snd_wscale = opts.wscale_ok ? opts.wscale : 0;
 	if (!opts.wscale_ok)
 		xp->rcv_wscale = 0;
 	xp->snd_wnd = ntohs(th->window);	/* never scaled in a SYN */
+	xp->snd_wl1 = xp->irs;
 
 	xtcp_rtx_timer_stop(sk, false);
+	xtcp_init_transfer(sk);
 	xtcp_set_state(sk, TCP_ESTABLISHED);
 	xtcp_send_ack(sk);
 	if (!sock_flag(sk, SOCK_DEAD)) {

@@ -3,7 +3,8 @@
  * XTCP receive path: header and checksum validation, demultiplexing to a
  * request, a full socket or a listener, RSTs for segments nobody owns, and
  * the established state (Linux: tcp_v4_rcv, tcp_v4_do_rcv,
- * tcp_rcv_state_process's LISTEN and ESTABLISHED parts, tcp_parse_options).
+ * tcp_rcv_state_process's LISTEN part, tcp_add_backlog, tcp_parse_options).
+ * Synchronized states continue in xtcp_recv.c.
  */
 #include <linux/skbuff.h>
 #include <net/inet_sock.h>
@@ -56,43 +57,6 @@ void xtcp_parse_options(const struct tcphdr *th, struct xtcp_opts *opts)
 	}
 }
 
-/* ESTABLISHED and later: RST, SYN (challenge/duplicate SYN-ACK), ACK, data. */
-static void xtcp_established_rcv(struct sock *sk, struct sk_buff *skb)
-{
-	const struct tcphdr *th = tcp_hdr(skb);
-	struct xtcp_sock *xp = xtcp_sk(sk);
-	u32 seq = ntohl(th->seq);
-	u32 ack;
-
-	if (th->rst) {
-		/* Accept an RST anywhere in our receive window. */
-		if (seq - xp->rcv_nxt < XTCP_RCV_WND)
-			xtcp_reset(sk);
-		goto drop;
-	}
-	if (th->syn) {
-		/*
-		 * A retransmitted SYN-ACK means our ACK was lost (or the
-		 * listener's queue was full): ACK again. Any other SYN gets
-		 * the RFC 5961 challenge ACK.
-		 */
-		xtcp_send_ack(sk);
-		goto drop;
-	}
-	if (!th->ack)
-		goto drop;
-
-	ack = ntohl(th->ack_seq);
-	if (xtcp_after(ack, xp->snd_una) && !xtcp_after(ack, xp->snd_nxt))
-		xp->snd_una = ack;
-	xp->snd_wnd = (u32)ntohs(th->window) << xp->snd_wscale;
-
-	xtcp_data_rcv(sk, skb);
-	return;
-drop:
-	consume_skb(skb);
-}
-
 /**
  * xtcp_do_rcv() - process a segment for a full socket (tcp_v4_do_rcv())
  * @sk: socket; bh_lock_sock() held and not owned by the user, or called
@@ -109,7 +73,11 @@ int xtcp_do_rcv(struct sock *sk, struct sk_buff *skb)
 		break;
 	case TCP_ESTABLISHED:
 	case TCP_CLOSE_WAIT:
-		xtcp_established_rcv(sk, skb);
+	case TCP_FIN_WAIT1:
+	case TCP_FIN_WAIT2:
+	case TCP_CLOSING:
+	case TCP_LAST_ACK:
+		xtcp_rcv_established(sk, skb);
 		break;
 	default:
 		/* Closed meanwhile (e.g. while queued on the backlog). */
@@ -212,9 +180,14 @@ lookup:
 		if (!sock_owned_by_user(sk)) {
 			xtcp_do_rcv(sk, skb);
 		} else {
+			/*
+			 * tcp_add_backlog()'s limit: both buffers and 64 KB,
+			 * so a reader holding the lock does not make the
+			 * peer's full window bounce off the backlog.
+			 */
 			skb_dst_force(skb);
 			if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
-					   READ_ONCE(sk->sk_sndbuf))) {
+					   READ_ONCE(sk->sk_sndbuf) + 65536)) {
 				bh_unlock_sock(sk);
 				sock_put(sk);
 				XTCP_INC_STATS(net, XTCP_MIB_INERRS);

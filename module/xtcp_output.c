@@ -16,6 +16,7 @@
 #include <net/ip.h>
 #include <net/route.h>
 #include <net/sock.h>
+#include <net/tcp.h>
 
 #include "xtcp.h"
 #include "xtcp_mib.h"
@@ -86,6 +87,29 @@ static void xtcp_csum(struct sk_buff *skb, __be32 saddr, __be32 daddr)
 	skb->ip_summed = CHECKSUM_NONE;
 }
 
+/*
+ * A full socket's checksum: left to the device when it checksums any
+ * protocol (NETIF_F_HW_CSUM: loopback, veth); the core falls back to
+ * skb_checksum_help() if the device changes its mind. A device that only
+ * knows TCP and UDP (NETIF_F_IP_CSUM) must not be asked: it would take
+ * the offset of our checksum for TCP's and skip or botch protocol 253.
+ */
+static void xtcp_sk_csum(struct sock *sk, struct sk_buff *skb)
+{
+	struct inet_sock *inet = inet_sk(sk);
+	struct tcphdr *th = tcp_hdr(skb);
+
+	if (!(sk->sk_route_caps & NETIF_F_HW_CSUM)) {
+		xtcp_csum(skb, inet->inet_saddr, inet->inet_daddr);
+		return;
+	}
+	th->check = ~csum_tcpudp_magic(inet->inet_saddr, inet->inet_daddr,
+				       skb->len, xtcp_ip_proto, 0);
+	skb->ip_summed = CHECKSUM_PARTIAL;
+	skb->csum_start = skb_transport_header(skb) - skb->head;
+	skb->csum_offset = offsetof(struct tcphdr, check);
+}
+
 static u16 xtcp_dst_mss(const struct dst_entry *dst)
 {
 	return dst ? min_t(u32, dst_metric_advmss(dst), 65535) :
@@ -99,15 +123,90 @@ static int xtcp_transmit(struct sock *sk, struct sk_buff *skb)
 	int err;
 
 	skb_set_owner_w(skb, sk);
-	xtcp_csum(skb, inet->inet_saddr, inet->inet_daddr);
+	xtcp_sk_csum(sk, skb);
 	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_OUTSEGS);
 	err = ip_queue_xmit(sk, skb, &inet->cork.fl);
 	return net_xmit_eval(err);
 }
 
-static u16 xtcp_rcv_window(const struct xtcp_sock *xp)
+/**
+ * xtcp_select_window() - the window to announce now (__tcp_select_window())
+ * @sk: connected socket; its lock held
+ *
+ * Free receive buffer space converted to payload bytes with the measured
+ * payload/truesize ratio, capped by what the scale can express. The right
+ * edge announced before (rcv_wup + rcv_wnd) never moves left: the peer may
+ * already have sent up to it. Records the announcement.
+ *
+ * Return: the window field (scaled).
+ */
+u16 xtcp_select_window(struct sock *sk)
 {
-	return XTCP_RCV_WND >> xp->rcv_wscale;
+	struct xtcp_sock *xp = xtcp_sk(sk);
+	int free = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
+	u32 max = 65535U << xp->rcv_wscale;
+	u32 unit = 1U << xp->rcv_wscale;
+	u32 win, cur = 0;
+
+	if (xtcp_after(xp->rcv_wup + xp->rcv_wnd, xp->rcv_nxt))
+		cur = xp->rcv_wup + xp->rcv_wnd - xp->rcv_nxt;
+	win = free > 0 ? ((u64)free * xp->rcv_ratio) >> 8 : 0;
+	win = min(win, max);
+	win &= ~(unit - 1);
+	if (win < cur)
+		win = min(ALIGN(cur, unit), max);
+	xp->rcv_wnd = win;
+	xp->rcv_wup = xp->rcv_nxt;
+	return win >> xp->rcv_wscale;
+}
+
+/* A segment with an ACK went out: no delayed ACK is owed any more. */
+static void xtcp_ack_sent(struct sock *sk)
+{
+	struct xtcp_sock *xp = xtcp_sk(sk);
+
+	if (xp->ack_pending) {
+		xp->ack_pending = 0;
+		xtcp_delack_stop(sk, false);
+	}
+}
+
+/**
+ * xtcp_current_mss() - send MSS now: min(peer's MSS option, route MTU - 40,
+ *	XTCP_MAXSEG)
+ * @sk: connected socket
+ *
+ * Return: the MSS, at least XTCP_MIN_MSS.
+ */
+u32 xtcp_current_mss(struct sock *sk)
+{
+	struct xtcp_sock *xp = xtcp_sk(sk);
+	struct dst_entry *dst = __sk_dst_get(sk);
+	u32 mss = xp->peer_mss ? : XTCP_DEFAULT_MSS;
+
+	if (dst) {
+		u32 mtu = dst_mtu(dst);
+
+		if (mtu > sizeof(struct iphdr) + XTCP_HDR_LEN + XTCP_MIN_MSS)
+			mss = min(mss, mtu - (u32)sizeof(struct iphdr) -
+					 XTCP_HDR_LEN);
+	}
+	if (xp->user_mss)
+		mss = min_t(u32, mss, xp->user_mss);
+	mss = max_t(u32, mss, XTCP_MIN_MSS);
+	if (mss != xp->mss) {
+		/* Keep cwnd's meaning in segments when the MSS changes. */
+		if (xp->mss && xp->cwnd)
+			xp->cwnd = max_t(u32, (u64)xp->cwnd * mss / xp->mss,
+					 mss);
+		xp->mss = mss;
+	}
+	return mss;
+}
+
+static u16 xtcp_rcv_window(struct sock *sk)
+{
+	return xtcp_select_window(sk);
 }
 
 /**
@@ -133,8 +232,8 @@ int xtcp_send_syn(struct sock *sk)
 }
 
 /**
- * xtcp_send_ack() - send a pure ACK for rcv_nxt
- * @sk: connected socket
+ * xtcp_send_ack() - send a pure ACK for rcv_nxt, with the current window
+ * @sk: connected socket; its lock held
  *
  * Return: 0 or an error (nothing to undo).
  */
@@ -143,43 +242,274 @@ int xtcp_send_ack(struct sock *sk)
 	struct inet_sock *inet = inet_sk(sk);
 	struct xtcp_sock *xp = xtcp_sk(sk);
 	struct sk_buff *skb;
+	int err;
 
 	skb = xtcp_alloc_skb(0, GFP_ATOMIC);
 	if (!skb)
 		return -ENOBUFS;
 	xtcp_push_header(skb, inet->inet_sport, inet->inet_dport, xp->snd_nxt,
-			 xp->rcv_nxt, XTCP_ACK, xtcp_rcv_window(xp), 0, -1);
-	return xtcp_transmit(sk, skb);
+			 xp->rcv_nxt, XTCP_ACK, xtcp_rcv_window(sk), 0, -1);
+	err = xtcp_transmit(sk, skb);
+	if (!err)
+		xtcp_ack_sent(sk);
+	return err;
+}
+
+/*
+ * Send a copy of a write-queue skb (tcp_transmit_skb() with clone_it).
+ * A clone shares the data and the headroom, so when an earlier copy may
+ * still be in flight (skb_cloned()) the header goes into a private copy of
+ * the (small, payload-free) linear part instead.
+ */
+static int xtcp_transmit_skb(struct sock *sk, struct sk_buff *oskb)
+{
+	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(oskb);
+	struct inet_sock *inet = inet_sk(sk);
+	struct xtcp_sock *xp = xtcp_sk(sk);
+	gfp_t gfp = sk_gfp_mask(sk, GFP_ATOMIC);
+	struct sk_buff *skb;
+	u8 flags = XTCP_ACK;
+	int err;
+
+	skb = skb_cloned(oskb) ? pskb_copy(oskb, gfp) : skb_clone(oskb, gfp);
+	if (!skb)
+		return -ENOBUFS;
+	/* Our cb was copied; the IP layer wants its IPCB zeroed. */
+	memset(skb->cb, 0, sizeof(skb->cb));
+	if (skb->len)
+		flags |= XTCP_PSH;
+	if (cb->fin)
+		flags |= XTCP_FIN;
+	xtcp_push_header(skb, inet->inet_sport, inet->inet_dport, cb->seq,
+			 xp->rcv_nxt, flags, xtcp_rcv_window(sk), 0, -1);
+	err = xtcp_transmit(sk, skb);
+	if (!err)
+		xtcp_ack_sent(sk);
+	return err;
+}
+
+/* Sequence number after @skb (its FIN included). */
+static u32 xtcp_skb_end(const struct sk_buff *skb)
+{
+	return XTCP_SKB_CB(skb)->end_seq + XTCP_SKB_CB(skb)->fin;
+}
+
+/*
+ * Split an unsent skb after @len payload bytes (tcp_fragment()). Unsent
+ * skbs were never cloned, so their frags can move. The FIN goes with the
+ * tail.
+ */
+static int xtcp_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
+{
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb), *ncb;
+	u32 nlen = skb->len - len;
+	struct sk_buff *buff;
+
+	buff = xtcp_alloc_skb(0, sk_gfp_mask(sk, GFP_ATOMIC));
+	if (!buff)
+		return -ENOMEM;
+	sk_wmem_queued_add(sk, buff->truesize);
+	skb_split(skb, buff, len);
+	skb->truesize -= nlen;
+	buff->truesize += nlen;
+
+	ncb = XTCP_SKB_CB(buff);
+	memset(ncb, 0, sizeof(*ncb));
+	ncb->seq = cb->seq + len;
+	ncb->end_seq = cb->end_seq;
+	ncb->fin = cb->fin;
+	cb->end_seq = cb->seq + len;
+	cb->fin = 0;
+	__skb_queue_after(&sk->sk_write_queue, skb, buff);
+	return 0;
+}
+
+/* Retransmit one sent skb; counts it and applies Karn's rule. */
+static int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	struct xtcp_sock *xp = xtcp_sk(sk);
+	int err;
+
+	err = xtcp_transmit_skb(sk, skb);
+	if (err)
+		return err;
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RETRANSSEGS);
+	if (!xp->retrans_stamp)
+		xp->retrans_stamp = cb->when ? : tcp_jiffies32;
+	cb->retrans = 1;
+	cb->when = tcp_jiffies32;
+	return 0;
 }
 
 /**
- * xtcp_send_data() - send a data segment, or a bare FIN
- * @sk: established socket; the owner's lock held
- * @skb: payload from xtcp_data_alloc() (consumed), or NULL with @fin
- * @fin: set FIN (consumes one sequence number)
+ * xtcp_retransmit_head() - resend the oldest unacknowledged skb
+ * @sk: connected socket; its lock held
  *
- * Return: 0 or an error.
+ * Return: 0 (also when nothing is outstanding) or a transmit error.
  */
-int xtcp_send_data(struct sock *sk, struct sk_buff *skb, bool fin)
+int xtcp_retransmit_head(struct sock *sk)
 {
-	struct inet_sock *inet = inet_sk(sk);
 	struct xtcp_sock *xp = xtcp_sk(sk);
-	u32 seq = xp->snd_nxt;
-	u8 flags = XTCP_ACK;
+	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
 
-	if (!skb) {
-		skb = xtcp_alloc_skb(0, sk->sk_allocation);
-		if (!skb)
-			return -ENOBUFS;
+	if (!skb || skb == xp->send_head)
+		return 0;
+	return xtcp_retransmit_skb(sk, skb);
+}
+
+/**
+ * xtcp_rearm_rtx() - restart the retransmit timer for the current state
+ * @sk: connected socket; its lock held
+ *
+ * Data or a FIN in flight: the RTO (with backoff). Nothing in flight but
+ * something queued (window closed, or a transmit failed): the same timer
+ * probes or retries. Nothing at all: stopped.
+ */
+void xtcp_rearm_rtx(struct sock *sk)
+{
+	struct xtcp_sock *xp = xtcp_sk(sk);
+	u32 when = xp->rto;
+
+	if (xp->user_timeout && xp->retrans_stamp) {
+		/* Fire no later than the user timeout (TCP clamps alike). */
+		u32 limit = msecs_to_jiffies(xp->user_timeout);
+		u32 spent = tcp_jiffies32 - xp->retrans_stamp;
+
+		when = clamp_t(u32, limit > spent ? limit - spent : 1, 1, when);
 	}
-	if (skb->len)
-		flags |= XTCP_PSH;
-	if (fin)
-		flags |= XTCP_FIN;
-	xp->snd_nxt += skb->len + fin;
-	xtcp_push_header(skb, inet->inet_sport, inet->inet_dport, seq,
-			 xp->rcv_nxt, flags, xtcp_rcv_window(xp), 0, -1);
-	return xtcp_transmit(sk, skb);
+	/*
+	 * In recovery a lost retransmission shows only by silence: probe
+	 * the head again after two RTTs rather than a full RTO (RACK and
+	 * TLP find it sooner in TCP; without SACK this is what is left).
+	 */
+	if (xp->ca_state != XTCP_CA_OPEN && !xp->rprobe && xp->srtt &&
+	    xp->snd_una != xp->snd_nxt)
+		when = min_t(u32, when, max_t(u32, xp->srtt >> 2, HZ / 100 + 1));
+	if (xp->snd_una != xp->snd_nxt || xp->send_head)
+		xtcp_rtx_timer_arm(sk, when);
+	else
+		xtcp_rtx_timer_stop(sk, false);
+}
+
+/* Find the sent skb holding sequence number @seq. */
+static struct sk_buff *xtcp_rtx_skb(struct sock *sk, u32 seq)
+{
+	struct xtcp_sock *xp = xtcp_sk(sk);
+	struct sk_buff *skb;
+
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		if (skb == xp->send_head)
+			break;
+		if (xtcp_after(xtcp_skb_end(skb), seq))
+			return skb;
+	}
+	return NULL;
+}
+
+/**
+ * xtcp_write_xmit() - send what the windows allow (tcp_write_xmit())
+ * @sk: connected socket; its lock held
+ * @mode: XTCP_PUSH_* for a short last segment
+ *
+ * First the segments presumed lost after an RTO, then new data from
+ * send_head, each limited by the peer's window and cwnd. An skb larger
+ * than the MSS or than the window left is split. A transmit error leaves
+ * the skb unsent (snd_nxt does not move) and the timer retries.
+ */
+void xtcp_write_xmit(struct sock *sk, int mode)
+{
+	struct xtcp_sock *xp = xtcp_sk(sk);
+	struct sk_buff *skb;
+	bool failed = false;
+	u32 mss;
+
+	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
+				     TCPF_FIN_WAIT1 | TCPF_CLOSING |
+				     TCPF_LAST_ACK)))
+		return;
+	mss = xtcp_current_mss(sk);
+
+	while (xp->ca_state == XTCP_CA_LOSS &&
+	       xtcp_before(xp->rtx_next, xp->rtx_high)) {
+		u32 in_flight = xtcp_in_flight(xp);
+
+		if (xtcp_before(xp->rtx_next, xp->snd_una))
+			xp->rtx_next = xp->snd_una;
+		skb = xtcp_rtx_skb(sk, xp->rtx_next);
+		if (!skb) {
+			xp->rtx_next = xp->rtx_high;
+			break;
+		}
+		if (in_flight && in_flight + skb->len > xp->cwnd)
+			goto out;
+		if (xtcp_retransmit_skb(sk, skb)) {
+			failed = true;
+			goto out;
+		}
+		xp->rtx_next = xtcp_skb_end(skb);
+	}
+
+	while ((skb = xp->send_head)) {
+		struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+		u32 wnd_end = xp->snd_una + xp->snd_wnd;
+		u32 in_flight = xtcp_in_flight(xp);
+		u32 len = skb->len;
+
+		if (len > mss) {
+			if (xtcp_fragment(sk, skb, mss))
+				break;
+			len = mss;
+		}
+		if (len && xtcp_after(cb->seq + len, wnd_end)) {
+			u32 avail = xtcp_after(wnd_end, cb->seq) ?
+				    wnd_end - cb->seq : 0;
+
+			/* Sender SWS avoidance, but never a deadlock. */
+			if (!avail || (in_flight &&
+				       avail < min(mss, xp->max_window / 2)))
+				break;
+			if (xtcp_fragment(sk, skb, avail))
+				break;
+			len = avail;
+		}
+		/* Limited transmit (RFC 3042): a segment per early dupack. */
+		if (in_flight && in_flight + len > xp->cwnd +
+		    (xp->ca_state == XTCP_CA_OPEN ?
+		     min_t(u32, xp->dupacks, 2) * mss : 0))
+			break;
+		if (len < mss && !cb->fin && skb_queue_is_last(&sk->sk_write_queue, skb)) {
+			if (mode == XTCP_PUSH_CORK)
+				break;
+			if (mode == XTCP_PUSH_NAGLE && !xp->nodelay &&
+			    xp->snd_una != xp->snd_nxt)
+				break;
+		}
+		cb->when = tcp_jiffies32;
+		if (xtcp_transmit_skb(sk, skb)) {
+			failed = true;
+			break;
+		}
+		WRITE_ONCE(xp->snd_nxt, xtcp_skb_end(skb));
+		xp->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
+				NULL : skb->next;
+	}
+out:
+	/* In flight: make sure the RTO runs; stuck: probe or retry. */
+	if (!timer_pending(&xp->rtx_timer) || failed) {
+		if (xp->snd_una != xp->snd_nxt || xp->send_head)
+			xtcp_rearm_rtx(sk);
+	}
+}
+
+/**
+ * xtcp_push_pending() - send what Nagle or a cork held back
+ * @sk: connected socket; the owner's lock held (XTCP_NODELAY set)
+ */
+void xtcp_push_pending(struct sock *sk)
+{
+	if (xtcp_sk(sk)->send_head)
+		xtcp_write_xmit(sk, XTCP_PUSH_FORCE);
 }
 
 /**
@@ -196,41 +526,33 @@ int xtcp_send_probe(struct sock *sk)
 	struct inet_sock *inet = inet_sk(sk);
 	struct xtcp_sock *xp = xtcp_sk(sk);
 	struct sk_buff *skb;
+	int err;
 
 	skb = xtcp_alloc_skb(0, GFP_ATOMIC);
 	if (!skb)
 		return -ENOBUFS;
 	xtcp_push_header(skb, inet->inet_sport, inet->inet_dport,
 			 xp->snd_una - 1, xp->rcv_nxt, XTCP_ACK,
-			 xtcp_rcv_window(xp), 0, -1);
-	return xtcp_transmit(sk, skb);
+			 xtcp_rcv_window(sk), 0, -1);
+	err = xtcp_transmit(sk, skb);
+	if (!err)
+		xtcp_ack_sent(sk);
+	return err;
 }
 
 /**
- * xtcp_data_outstanding() - is data or a FIN sent and not yet acknowledged
+ * xtcp_data_outstanding() - is data or a FIN unacknowledged or unsent
  * @sk: connected socket
  *
  * Keepalive stays quiet while the retransmit timer watches the peer.
  *
- * Return: true if something is in flight.
+ * Return: true if something is queued or in flight.
  */
 bool xtcp_data_outstanding(const struct sock *sk)
 {
 	const struct xtcp_sock *xp = xtcp_sk(sk);
 
-	return READ_ONCE(xp->snd_una) != READ_ONCE(xp->snd_nxt);
-}
-
-/**
- * xtcp_data_alloc() - allocate an skb for up to @size payload bytes
- * @sk: sender
- * @size: payload size
- *
- * Return: an skb with header room reserved, or NULL.
- */
-struct sk_buff *xtcp_data_alloc(struct sock *sk, unsigned int size)
-{
-	return xtcp_alloc_skb(size, sk->sk_allocation);
+	return READ_ONCE(xp->snd_una) != READ_ONCE(xp->write_seq);
 }
 
 /**

@@ -24,6 +24,19 @@
 #include "xtcp.h"
 #include "xtcp_mib.h"
 
+/*
+ * Orphans: sockets closed by the user that still finish their FIN exchange
+ * (FIN_WAIT1, CLOSING, LAST_ACK). They are on this list and, unlike other
+ * full sockets, do not pin the module: an orphan whose peer vanished
+ * could otherwise block rmmod for minutes of RTO backoff. The module
+ * reference sk_alloc() took is given back when a socket becomes a counted
+ * orphan and taken again when it leaves (for sk_prot_free()'s
+ * module_put()); module exit resets whatever is left on the list
+ * (xtcp_orphans_purge()). Lock order: bh_lock_sock -> xtcp_orphan_lock.
+ */
+static LIST_HEAD(xtcp_orphans);
+static DEFINE_SPINLOCK(xtcp_orphan_lock);
+
 /**
  * xtcp_sock_init_queues() - initialise a socket's listener and accept state
  * @sk: new socket, or a clone fresh from sk_clone_lock() (which copied its
@@ -50,6 +63,7 @@ void xtcp_sock_init_queues(struct sock *sk)
 	sk->sk_ack_backlog = 0;
 	xtcp_rtx_timer_init(sk);
 	xtcp_keepalive_init(sk);
+	xtcp_data_init(sk);
 }
 
 /**
@@ -78,6 +92,18 @@ void xtcp_set_state(struct sock *sk, int state)
 	if (state == TCP_ESTABLISHED && sock_flag(sk, SOCK_KEEPOPEN))
 		xtcp_keepalive_reset(sk);
 	if (state == TCP_CLOSE) {
+		struct xtcp_sock *xp = xtcp_sk(sk);
+
+		if (xp->orphan_counted) {
+			xp->orphan_counted = 0;
+			spin_lock_bh(&xtcp_orphan_lock);
+			list_del_init(&xp->orphan_node);
+			spin_unlock_bh(&xtcp_orphan_lock);
+			atomic_dec(&xtcp_pernet(net)->orphans);
+			XTCP_DEC_STATS(net, XTCP_MIB_CURRORPHANS);
+			/* Paired with the module_put() in xtcp_orphan_count(). */
+			__module_get(THIS_MODULE);
+		}
 		if (old != TCP_LISTEN && xtcp_ehash_remove(&sk->__sk_common))
 			__sock_put(sk);	/* the established table's ref */
 		if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
@@ -89,18 +115,28 @@ void xtcp_set_state(struct sock *sk, int state)
  * xtcp_done() - the connection is over (tcp_done())
  * @sk: full socket; the owner's lock or bh_lock_sock() held
  *
- * Any sk_err is set by the caller before, as tcp_reset() does.
+ * Any sk_err is set by the caller before, as tcp_reset() does. Timers
+ * stop (their references go), the table's reference goes with
+ * TCP_CLOSE, and an orphan also gives up its port: its last reference
+ * is then the one of whoever called, and the socket is freed after it.
  */
 void xtcp_done(struct sock *sk)
 {
 	if (sk->sk_state == TCP_SYN_SENT)
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ATTEMPTFAILS);
 	xtcp_rtx_timer_stop(sk, false);
+	xtcp_delack_stop(sk, false);
 	xtcp_keepalive_stop(sk);
 	xtcp_set_state(sk, TCP_CLOSE);
+	xtcp_write_queue_purge(sk);
+	xtcp_ofo_purge(sk);
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
-	if (!sock_flag(sk, SOCK_DEAD))
+	if (!sock_flag(sk, SOCK_DEAD)) {
 		sk->sk_state_change(sk);
+	} else {
+		/* An orphan's end (inet_csk_destroy_sock()): give the port up. */
+		xtcp_put_port(sk);
+	}
 }
 
 /**
@@ -120,17 +156,22 @@ int xtcp_disconnect(struct sock *sk, int flags)
 
 	if (old == TCP_LISTEN) {
 		xtcp_listen_stop(sk);
-	} else if (old == TCP_ESTABLISHED || old == TCP_CLOSE_WAIT) {
+	} else if ((1 << old) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
+				 TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)) {
+		/* tcp_need_reset() */
 		xtcp_send_active_reset(sk);
 		WRITE_ONCE(sk->sk_err, ECONNRESET);
 	} else if (old == TCP_SYN_SENT) {
 		WRITE_ONCE(sk->sk_err, ECONNRESET);
 	}
 	xtcp_rtx_timer_stop(sk, true);
+	xtcp_delack_stop(sk, true);
 	if (sk->sk_state != TCP_CLOSE)
 		xtcp_set_state(sk, TCP_CLOSE);
 
 	__skb_queue_purge(&sk->sk_receive_queue);
+	xtcp_write_queue_purge(sk);
+	xtcp_ofo_purge(sk);
 	sk_mem_reclaim(sk);
 	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
 		xtcp_bind2_update_saddr(sk, 0);
@@ -140,57 +181,144 @@ int xtcp_disconnect(struct sock *sk, int flags)
 	xp->snd_una = 0;
 	xp->snd_nxt = 0;
 	xp->rcv_nxt = 0;
+	xp->write_seq = 0;
+	xp->copied_seq = 0;
 	xp->syn_retries = 0;
 	xp->fin_sent = 0;
 	xp->rcv_queued = 0;
+	xp->ack_pending = 0;
+	xp->srtt = 0;
+	xp->rttvar = 0;
 	sk_dst_reset(sk);
 	sk_error_report(sk);
 	return 0;
 }
 
+/* An orphan must not outlive the limit: AbortOnMemory (tcp_too_many_orphans). */
+static void xtcp_orphan_count(struct sock *sk)
+{
+	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
+	struct xtcp_sock *xp = xtcp_sk(sk);
+
+	xp->orphan_counted = 1;
+	spin_lock(&xtcp_orphan_lock);
+	list_add_tail(&xp->orphan_node, &xtcp_orphans);
+	spin_unlock(&xtcp_orphan_lock);
+	/*
+	 * The socket file's reference on the module (proto_ops.owner) is
+	 * held until release() returns, so this is not the last one.
+	 */
+	module_put(THIS_MODULE);
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_CURRORPHANS);
+	if (atomic_inc_return(&xn->orphans) > READ_ONCE(xn->max_orphans)) {
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ABORTONMEMORY);
+		xtcp_send_active_reset(sk);
+		xtcp_done(sk);
+	}
+}
+
+/*
+ * close() of a connected socket (tcp_close()): unread data or SO_LINGER
+ * {1, 0} abort with an RST; otherwise the FIN is queued behind the data,
+ * SO_LINGER {1, N} waits up to N for it to be acknowledged, and the
+ * socket lives on as an orphan until the FIN exchange ends: FIN_WAIT2 goes
+ * to a mini sock, TIME_WAIT too, LAST_ACK and CLOSING end on the ACK, and
+ * the retransmit timer gives up after orphan_retries.
+ */
+static void xtcp_close(struct sock *sk, long timeout)
+{
+	struct xtcp_sock *xp = xtcp_sk(sk);
+	struct net *net = sock_net(sk);
+	bool unread = xp->rcv_queued;
+	int state;
+
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+	__skb_queue_purge(&sk->sk_receive_queue);
+	WRITE_ONCE(xp->rcv_queued, 0);
+	xtcp_ofo_purge(sk);
+	sk_mem_reclaim(sk);
+
+	if (sk->sk_state == TCP_CLOSE) {
+		/* nothing on the wire */
+	} else if (unread) {
+		/* RFC 2525 2.17: the peer learns its data was not read. */
+		XTCP_INC_STATS(net, XTCP_MIB_ABORTONDATA);
+		xtcp_send_active_reset(sk);
+		xtcp_done(sk);
+	} else if (sock_flag(sk, SOCK_LINGER) && !sk->sk_lingertime) {
+		XTCP_INC_STATS(net, XTCP_MIB_ABORTONCLOSE);
+		xtcp_disconnect(sk, 0);
+	} else if (xtcp_close_state(sk)) {
+		xtcp_send_fin(sk);
+	}
+	if (timeout)
+		sk_stream_wait_close(sk, timeout);
+
+	state = sk->sk_state;
+	sock_hold(sk);
+	sock_orphan(sk);
+	/* Segments that came meanwhile are processed now, as an orphan's. */
+	release_sock(sk);
+
+	local_bh_disable();
+	bh_lock_sock(sk);
+	if (state != TCP_CLOSE && sk->sk_state == TCP_CLOSE)
+		goto out;	/* finished during release_sock() */
+	if (sk->sk_state == TCP_FIN_WAIT2) {
+		int tmo = xtcp_fin_timeout(sk);
+
+		if (tmo < 0) {
+			XTCP_INC_STATS(net, XTCP_MIB_ABORTONLINGER);
+			xtcp_send_active_reset(sk);
+			xtcp_done(sk);
+		} else {
+			xtcp_time_wait(sk, TCP_FIN_WAIT2, tmo);
+		}
+		goto out;
+	}
+	if (sk->sk_state != TCP_CLOSE)
+		xtcp_orphan_count(sk);
+	else
+		xtcp_put_port(sk);
+out:
+	bh_unlock_sock(sk);
+	local_bh_enable();
+	sock_put(sk);
+}
+
 static int xtcp_release(struct socket *sock)
 {
 	struct sock *sk = sock->sk;
+	long timeout = 0;
 
 	if (!sk)
 		return 0;
+
+	/* inet_release(): SO_LINGER's wait, unless the process is exiting. */
+	if (sock_flag(sk, SOCK_LINGER) && !(current->flags & PF_EXITING))
+		timeout = sk->sk_lingertime;
 
 	lock_sock(sk);
 	switch (sk->sk_state) {
 	case TCP_LISTEN:
 		xtcp_listen_stop(sk);
 		break;
-	case TCP_ESTABLISHED:
-	case TCP_CLOSE_WAIT:
-		/*
-		 * Unread data or SO_LINGER with a zero timeout: abort with an
-		 * RST, as tcp_close(). Otherwise send a FIN and leave a mini
-		 * sock in the established table to absorb the peer's ACK and
-		 * answer its FIN (xtcp_tw.c).
-		 */
-		if (xtcp_sk(sk)->rcv_queued ||
-		    (sock_flag(sk, SOCK_LINGER) && !sk->sk_lingertime)) {
-			xtcp_send_active_reset(sk);
-		} else {
-			if (!xtcp_sk(sk)->fin_sent)
-				xtcp_send_data(sk, NULL, true);
-			local_bh_disable();
-			xtcp_time_wait(sk, TCP_TIME_WAIT,
-				       xtcp_tw_timeout(sock_net(sk)));
-			local_bh_enable();
-		}
-		if (sk->sk_state != TCP_CLOSE)
-			xtcp_set_state(sk, TCP_CLOSE);
-		break;
 	case TCP_SYN_SENT:
 		xtcp_set_state(sk, TCP_CLOSE);
 		break;
+	case TCP_CLOSE:
+		break;
+	default:
+		xtcp_close(sk, timeout);	/* releases the lock */
+		goto out;
 	}
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	xtcp_rtx_timer_stop(sk, true);
+	xtcp_delack_stop(sk, true);
 	xtcp_put_port(sk);
 	sock_orphan(sk);
 	release_sock(sk);
+out:
 	sock->sk = NULL;
 	sock_put(sk);	/* the user's reference */
 	return 0;
@@ -317,16 +445,18 @@ static __poll_t xtcp_poll(struct file *file, struct socket *sock,
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
 
 	if (state != TCP_SYN_SENT) {
-		if (!skb_queue_empty_lockless(&sk->sk_receive_queue))
+		int target = sock_rcvlowat(sk, 0, INT_MAX);
+
+		if (xtcp_stream_readable(sk, target))
 			mask |= EPOLLIN | EPOLLRDNORM;
-		if ((shutdown & SEND_SHUTDOWN) || sock_writeable(sk)) {
+		if ((shutdown & SEND_SHUTDOWN) || __sk_stream_is_writeable(sk, 1)) {
 			mask |= EPOLLOUT | EPOLLWRNORM;
 		} else {
 			sk_set_bit(SOCKWQ_ASYNC_NOSPACE, sk);
 			set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
-			/* Paired with the wmb in sock_wfree(). */
+			/* Paired with the smp_mb() in xtcp_check_space(). */
 			smp_mb__after_atomic();
-			if (sock_writeable(sk))
+			if (__sk_stream_is_writeable(sk, 1))
 				mask |= EPOLLOUT | EPOLLWRNORM;
 		}
 	}
@@ -364,12 +494,11 @@ static int xtcp_shutdown(struct socket *sock, int how)
 		fallthrough;
 	default:
 		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | how);
-		if ((how & SEND_SHUTDOWN) && !xtcp_sk(sk)->fin_sent &&
-		    (sk->sk_state == TCP_ESTABLISHED ||
-		     sk->sk_state == TCP_CLOSE_WAIT)) {
-			xtcp_sk(sk)->fin_sent = 1;
-			xtcp_send_data(sk, NULL, true);
-		}
+		/* tcp_shutdown() */
+		if ((how & SEND_SHUTDOWN) &&
+		    ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)) &&
+		    xtcp_close_state(sk))
+			xtcp_send_fin(sk);
 		break;
 	case TCP_LISTEN:
 		if (!(how & RCV_SHUTDOWN))
@@ -455,13 +584,29 @@ static int xtcp_ioctl(struct socket *sock, unsigned int cmd,
 		if (sk->sk_state == TCP_LISTEN)
 			return -EINVAL;
 		lock_sock(sk);
-		answ = xtcp_sk(sk)->rcv_queued;
+		if ((1 << sk->sk_state) & TCPF_SYN_SENT)
+			answ = 0;
+		else
+			answ = xtcp_sk(sk)->rcv_queued;
 		release_sock(sk);
 		break;
 	case SIOCOUTQ:
 		if (sk->sk_state == TCP_LISTEN)
 			return -EINVAL;
-		answ = 0;	/* nothing is ever queued unacknowledged */
+		if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_CLOSE))
+			answ = 0;
+		else
+			answ = READ_ONCE(xtcp_sk(sk)->write_seq) -
+			       READ_ONCE(xtcp_sk(sk)->snd_una);
+		break;
+	case SIOCOUTQNSD:
+		if (sk->sk_state == TCP_LISTEN)
+			return -EINVAL;
+		if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_CLOSE))
+			answ = 0;
+		else
+			answ = READ_ONCE(xtcp_sk(sk)->write_seq) -
+			       READ_ONCE(xtcp_sk(sk)->snd_nxt);
 		break;
 	default:
 		return -ENOIOCTLCMD;
@@ -476,6 +621,8 @@ static void xtcp_prot_destruct(struct sock *sk)
 
 	__skb_queue_purge(&sk->sk_receive_queue);
 	__skb_queue_purge(&sk->sk_error_queue);
+	xtcp_write_queue_purge(sk);
+	xtcp_ofo_purge(sk);
 	sk_mem_reclaim(sk);
 	kfree(rcu_dereference_protected(inet->inet_opt, 1));
 	dst_release(rcu_dereference_protected(sk->sk_dst_cache, 1));
@@ -521,6 +668,10 @@ static int xtcp_create(struct net *net, struct socket *sock, int protocol,
 	/* The wire protocol: ip_queue_xmit() and routing use it. */
 	sk->sk_protocol = xtcp_ip_proto;
 
+	/* net.xtcp.rmem[1]/wmem[1], as TCP's tcp_rmem/tcp_wmem defaults. */
+	WRITE_ONCE(sk->sk_rcvbuf, READ_ONCE(xtcp_pernet(net)->rmem[1]));
+	WRITE_ONCE(sk->sk_sndbuf, READ_ONCE(xtcp_pernet(net)->wmem[1]));
+
 	inet = inet_sk(sk);
 	inet->uc_ttl = -1;
 	inet->mc_ttl = 1;
@@ -535,6 +686,7 @@ struct proto xtcp_prot = {
 	.name		= "XTCP",
 	.owner		= THIS_MODULE,
 	.backlog_rcv	= xtcp_do_rcv,
+	.release_cb	= xtcp_release_cb,
 	.keepalive	= xtcp_set_keepalive,
 	.obj_size	= sizeof(struct xtcp_sock),
 	.slab_flags	= SLAB_TYPESAFE_BY_RCU,
@@ -592,4 +744,49 @@ int xtcp_sock_register(void)
 void xtcp_sock_unregister(void)
 {
 	sock_unregister(PF_XTCP);
+	xtcp_orphans_purge();
+}
+
+/**
+ * xtcp_orphans_purge() - reset every orphan left at module exit
+ *
+ * After the protocol handler and the family are gone nothing creates
+ * orphans or looks them up. Each one is reset (RST to the peer) and
+ * closed, its timers stopped synchronously; then, as timer handlers run
+ * with BH off, synchronize_rcu() lets running ones finish and
+ * rcu_barrier() waits for the sockets' RCU frees, before the caller goes
+ * on to the per-netns state and the proto slab they use.
+ */
+void xtcp_orphans_purge(void)
+{
+	struct xtcp_sock *xp;
+	struct sock *sk;
+
+	for (;;) {
+		spin_lock_bh(&xtcp_orphan_lock);
+		xp = list_first_entry_or_null(&xtcp_orphans, struct xtcp_sock,
+					      orphan_node);
+		if (xp)
+			sock_hold(&xp->inet.sk);
+		spin_unlock_bh(&xtcp_orphan_lock);
+		if (!xp)
+			break;
+		sk = &xp->inet.sk;
+
+		local_bh_disable();
+		bh_lock_sock(sk);
+		if (sk->sk_state != TCP_CLOSE) {
+			xtcp_send_active_reset(sk);
+			xtcp_done(sk);
+		}
+		bh_unlock_sock(sk);
+		local_bh_enable();
+		xtcp_rtx_timer_stop(sk, true);
+		xtcp_delack_stop(sk, true);
+		if (timer_delete_sync(&sk->sk_timer))
+			__sock_put(sk);
+		sock_put(sk);
+	}
+	synchronize_rcu();
+	rcu_barrier();
 }

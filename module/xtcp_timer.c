@@ -1,73 +1,206 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * XTCP timers of full sockets: the SYN retransmit timer and its reference
- * rule (Linux: sk_reset_timer/sk_stop_timer, tcp_retransmit_timer's
- * SYN_SENT part, tcp_write_timeout). The request sock timer lives with
- * request socks in xtcp_reqsk.c.
+ * XTCP timers of full sockets: the retransmit timer (SYN, data and FIN
+ * RTOs, zero-window probes, retries of failed transmissions), the delayed
+ * ACK timer, and the work they defer to release_sock() when the user owns
+ * the socket (Linux: tcp_timer.c's tcp_retransmit_timer, tcp_probe_timer,
+ * tcp_write_timeout, tcp_delack_timer; tcp_release_cb). The request sock
+ * timer lives with request socks in xtcp_reqsk.c, keepalive on sk_timer in
+ * xtcp_keepalive.c.
  *
- * A pending rtx_timer holds one socket reference: taken when arming a timer
+ * A pending timer holds one socket reference: taken when arming a timer
  * that was not pending, dropped by the handler at its end or by whoever
- * deletes it while pending.
+ * deletes it while pending. A handler that finds the socket owned by the
+ * user sets a bit in xp->deferred, taking a reference for it, and
+ * xtcp_release_cb() does the work and drops it.
  */
 #include <net/sock.h>
+#include <net/tcp.h>
 
 #include "xtcp.h"
 #include "xtcp_mib.h"
 
-static void xtcp_rtx_timer_fn(struct timer_list *t)
+/**
+ * xtcp_write_timeout_abort() - give up on the peer (tcp_write_err())
+ * @sk: connected socket; its lock held
+ *
+ * ETIMEDOUT (or the last soft error) goes to the application; nothing is
+ * sent to the peer, as TCP does.
+ */
+void xtcp_write_timeout_abort(struct sock *sk)
 {
-	struct xtcp_sock *xp = timer_container_of(xp, t, rtx_timer);
-	struct sock *sk = &xp->inet.sk;
-	struct net *net = sock_net(sk);
+	WRITE_ONCE(sk->sk_err, READ_ONCE(sk->sk_err_soft) ? : ETIMEDOUT);
+	/* Paired with the smp_rmb() in xtcp_poll(). */
+	smp_wmb();
+	sk_error_report(sk);
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ABORTONTIMEOUT);
+	xtcp_done(sk);
+}
 
-	bh_lock_sock(sk);
-	if (sock_owned_by_user(sk)) {
-		/* Try again shortly rather than race the owner. */
-		xtcp_rtx_timer_arm(sk, max_t(unsigned long, HZ / 20, 1));
-		goto out;
-	}
-	if (sk->sk_state != TCP_SYN_SENT)
-		goto out;
+static void xtcp_syn_timeout(struct sock *sk)
+{
+	struct xtcp_sock *xp = xtcp_sk(sk);
+	struct net *net = sock_net(sk);
 
 	if (xp->syn_retries >= READ_ONCE(xtcp_pernet(net)->syn_retries)) {
 		/* tcp_write_err(): report, then close. */
 		WRITE_ONCE(sk->sk_err, READ_ONCE(sk->sk_err_soft) ? : ETIMEDOUT);
 		sk_error_report(sk);
 		xtcp_done(sk);
-		goto out;
+		return;
 	}
 	xp->syn_retries++;
 	XTCP_INC_STATS(net, XTCP_MIB_SYNRETRANS);
 	xtcp_send_syn(sk);
 	xp->rto = xtcp_rto_next(net, xp->rto);
 	xtcp_rtx_timer_arm(sk, xp->rto);
-out:
+}
+
+/* How many expiries without progress before the connection is dropped. */
+static int xtcp_retry_limit(const struct sock *sk)
+{
+	const struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
+
+	if (sock_flag(sk, SOCK_DEAD)) {
+		int retries = READ_ONCE(xn->orphan_retries);
+
+		return retries ? : XTCP_ORPHAN_RETRIES;
+	}
+	return READ_ONCE(xn->retries2);
+}
+
+static bool xtcp_user_timeout_expired(const struct sock *sk)
+{
+	const struct xtcp_sock *xp = xtcp_sk(sk);
+
+	if (!xp->user_timeout || !xp->retrans_stamp)
+		return false;
+	return (s32)(tcp_jiffies32 - xp->retrans_stamp) >=
+	       (s32)msecs_to_jiffies(xp->user_timeout);
+}
+
+/*
+ * Nothing in flight but something queued: either the peer's window is
+ * closed (probe it, tcp_probe_timer()) or a transmission failed (try
+ * again). Both back off and both give up after the retry limit without an
+ * answer; any ACK from the peer resets probes_out.
+ */
+static void xtcp_probe_timeout(struct sock *sk)
+{
+	struct xtcp_sock *xp = xtcp_sk(sk);
+	struct net *net = sock_net(sk);
+	u32 wnd_end = xp->snd_una + xp->snd_wnd;
+
+	if (xp->probes_out >= xtcp_retry_limit(sk) ||
+	    xtcp_user_timeout_expired(sk)) {
+		xtcp_write_timeout_abort(sk);
+		return;
+	}
+	if (!xtcp_after(wnd_end, xp->snd_nxt)) {
+		XTCP_INC_STATS(net, XTCP_MIB_ZEROWINDOWPROBES);
+		xtcp_send_probe(sk);
+		xp->probes_out++;
+	} else {
+		xp->probes_out++;
+		xtcp_write_xmit(sk, XTCP_PUSH_FORCE);
+	}
+	xp->rto = xtcp_rto_next(net, xp->rto);
+	xtcp_rearm_rtx(sk);
+}
+
+/* tcp_retransmit_timer() for data and FIN. */
+static void xtcp_data_timeout(struct sock *sk)
+{
+	struct xtcp_sock *xp = xtcp_sk(sk);
+	struct net *net = sock_net(sk);
+
+	if (xp->snd_una == xp->snd_nxt) {
+		if (xp->send_head)
+			xtcp_probe_timeout(sk);
+		return;
+	}
+	if (xp->ca_state != XTCP_CA_OPEN && !xp->rprobe && xp->srtt) {
+		/* The recovery probe (xtcp_rearm_rtx()): resend the head. */
+		xp->rprobe = 1;
+		xtcp_retransmit_head(sk);
+		xtcp_rearm_rtx(sk);
+		return;
+	}
+	if (xp->retransmits >= xtcp_retry_limit(sk) ||
+	    xtcp_user_timeout_expired(sk)) {
+		xtcp_write_timeout_abort(sk);
+		return;
+	}
+	XTCP_INC_STATS(net, XTCP_MIB_TIMEOUTS);
+	xtcp_cong_rto(sk);
+	xp->retransmits++;
+	xp->rto = xtcp_rto_next(net, xp->rto);
+	xtcp_write_xmit(sk, XTCP_PUSH_FORCE);
+	xtcp_rearm_rtx(sk);
+}
+
+static void xtcp_rtx_work(struct sock *sk)
+{
+	switch (sk->sk_state) {
+	case TCP_SYN_SENT:
+		xtcp_syn_timeout(sk);
+		break;
+	case TCP_ESTABLISHED:
+	case TCP_CLOSE_WAIT:
+	case TCP_FIN_WAIT1:
+	case TCP_CLOSING:
+	case TCP_LAST_ACK:
+		xtcp_data_timeout(sk);
+		break;
+	}
+}
+
+static void xtcp_delack_timer_fn(struct timer_list *t);
+
+static void xtcp_rtx_timer_fn(struct timer_list *t)
+{
+	struct xtcp_sock *xp = timer_container_of(xp, t, rtx_timer);
+	struct sock *sk = &xp->inet.sk;
+
+	bh_lock_sock(sk);
+	if (sock_owned_by_user(sk)) {
+		/* release_sock() runs it; the bit holds a reference. */
+		if (!test_and_set_bit(XTCP_RTX_DEFERRED, &xp->deferred))
+			sock_hold(sk);
+	} else {
+		xtcp_rtx_work(sk);
+	}
 	bh_unlock_sock(sk);
 	sock_put(sk);
 }
 
 /**
- * xtcp_rtx_timer_init() - set up a socket's SYN retransmit timer
+ * xtcp_rtx_timer_init() - set up a socket's retransmit and delayed ACK
+ *	timers
  * @sk: new socket or fresh clone
  */
 void xtcp_rtx_timer_init(struct sock *sk)
 {
-	timer_setup(&xtcp_sk(sk)->rtx_timer, xtcp_rtx_timer_fn, 0);
+	struct xtcp_sock *xp = xtcp_sk(sk);
+
+	timer_setup(&xp->rtx_timer, xtcp_rtx_timer_fn, 0);
+	timer_setup(&xp->delack_timer, xtcp_delack_timer_fn, 0);
+	xp->deferred = 0;
 }
 
 /**
- * xtcp_rtx_timer_arm() - (re)arm the SYN retransmit timer
+ * xtcp_rtx_timer_arm() - (re)arm the retransmit timer
  * @sk: socket; bh_lock_sock() or the owner's lock held
  * @when: delay in jiffies
  */
 void xtcp_rtx_timer_arm(struct sock *sk, unsigned long when)
 {
-	if (!mod_timer(&xtcp_sk(sk)->rtx_timer, jiffies + when))
+	if (!mod_timer(&xtcp_sk(sk)->rtx_timer, jiffies + max(when, 1UL)))
 		sock_hold(sk);
 }
 
 /**
- * xtcp_rtx_timer_stop() - stop the SYN retransmit timer
+ * xtcp_rtx_timer_stop() - stop the retransmit timer
  * @sk: socket; the caller holds a reference besides the timer's
  * @sync: wait for a running handler (only without bh_lock_sock(), which
  *	the handler takes)
@@ -78,4 +211,88 @@ void xtcp_rtx_timer_stop(struct sock *sk, bool sync)
 
 	if (sync ? timer_delete_sync(t) : timer_delete(t))
 		__sock_put(sk);
+}
+
+static void xtcp_delack_work(struct sock *sk)
+{
+	struct xtcp_sock *xp = xtcp_sk(sk);
+
+	if (!xp->ack_pending ||
+	    (1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN | TCPF_SYN_SENT))
+		return;
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_DELAYEDACKS);
+	xtcp_send_ack(sk);
+}
+
+static void xtcp_delack_timer_fn(struct timer_list *t)
+{
+	struct xtcp_sock *xp = timer_container_of(xp, t, delack_timer);
+	struct sock *sk = &xp->inet.sk;
+
+	bh_lock_sock(sk);
+	if (sock_owned_by_user(sk)) {
+		if (!test_and_set_bit(XTCP_DELACK_DEFERRED, &xp->deferred))
+			sock_hold(sk);
+	} else {
+		xtcp_delack_work(sk);
+	}
+	bh_unlock_sock(sk);
+	sock_put(sk);
+}
+
+/**
+ * xtcp_delack_arm() - owe the peer an ACK within XTCP_DELACK_MIN
+ * @sk: connected socket; its lock held
+ *
+ * An ACK sent meanwhile (with data, or because a second segment came)
+ * clears the debt and stops the timer.
+ */
+void xtcp_delack_arm(struct sock *sk)
+{
+	struct xtcp_sock *xp = xtcp_sk(sk);
+
+	xp->ack_pending = 1;
+	if (timer_pending(&xp->delack_timer))
+		return;
+	if (!mod_timer(&xp->delack_timer, jiffies + XTCP_DELACK_MIN))
+		sock_hold(sk);
+}
+
+/**
+ * xtcp_delack_stop() - stop the delayed ACK timer
+ * @sk: socket; the caller holds a reference besides the timer's
+ * @sync: wait for a running handler (not under bh_lock_sock())
+ */
+void xtcp_delack_stop(struct sock *sk, bool sync)
+{
+	struct timer_list *t = &xtcp_sk(sk)->delack_timer;
+
+	if (sync ? timer_delete_sync(t) : timer_delete(t))
+		__sock_put(sk);
+}
+
+/**
+ * xtcp_release_cb() - proto.release_cb: timer work deferred while owned
+ * @sk: socket; called by release_sock() with the spinlock held and the
+ *	socket still owned, so nothing else runs the data path meanwhile
+ *
+ * A timer re-armed since it deferred its work will run again by itself;
+ * the deferred run is skipped then (TCP compares icsk_timeout alike).
+ */
+void xtcp_release_cb(struct sock *sk)
+{
+	struct xtcp_sock *xp = xtcp_sk(sk);
+
+	if (!READ_ONCE(xp->deferred))
+		return;
+	if (test_and_clear_bit(XTCP_RTX_DEFERRED, &xp->deferred)) {
+		if (!timer_pending(&xp->rtx_timer))
+			xtcp_rtx_work(sk);
+		__sock_put(sk);
+	}
+	if (test_and_clear_bit(XTCP_DELACK_DEFERRED, &xp->deferred)) {
+		if (!timer_pending(&xp->delack_timer))
+			xtcp_delack_work(sk);
+		__sock_put(sk);
+	}
 }

@@ -73,6 +73,8 @@ struct sock *xtcp_child_create(struct sock *lst,
 	xc->snd_wnd = (u32)ntohs(th->window) << xc->snd_wscale;
 	xc->rcv_queued = 0;
 	xc->syn_retries = 0;
+	xc->rcv_tstamp = (u32)jiffies;	/* keepalive idles from here */
+	xc->probes_out = 0;
 	xtcp_state_store(child, TCP_ESTABLISHED);
 
 	if (xtcp_inherit_port(child, lst)) {

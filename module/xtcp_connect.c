@@ -275,6 +275,7 @@ void xtcp_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 	xp->snd_wnd = ntohs(th->window);	/* never scaled in a SYN */
 
 	xtcp_rtx_timer_stop(sk, false);
+	xp->rcv_tstamp = (u32)jiffies;	/* keepalive idles from here */
 	xtcp_set_state(sk, TCP_ESTABLISHED);
 	xtcp_send_ack(sk);
 	if (!sock_flag(sk, SOCK_DEAD)) {

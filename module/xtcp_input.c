@@ -82,6 +82,9 @@ static void xtcp_established_rcv(struct sock *sk, struct sk_buff *skb)
 	if (!th->ack)
 		goto drop;
 
+	/* Heard from the peer (keepalive's idle clock, probes answered). */
+	WRITE_ONCE(xp->rcv_tstamp, (u32)jiffies);
+	xp->probes_out = 0;
 	ack = ntohl(th->ack_seq);
 	if (xtcp_after(ack, xp->snd_una) && !xtcp_after(ack, xp->snd_nxt))
 		xp->snd_una = ack;

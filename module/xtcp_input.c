@@ -82,6 +82,11 @@ static void xtcp_established_rcv(struct sock *sk, struct sk_buff *skb)
 	if (!th->ack)
 		goto drop;
 
+	/* Entirely old (a keepalive probe, a duplicate): ACK, as TCP does. */
+	if (xtcp_before(seq + skb->len - th->doff * 4 + th->fin, xp->rcv_nxt)) {
+		xtcp_send_ack(sk);
+		goto drop;
+	}
 	/* Heard from the peer (keepalive's idle clock, probes answered). */
 	WRITE_ONCE(xp->rcv_tstamp, (u32)jiffies);
 	xp->probes_out = 0;

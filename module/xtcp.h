@@ -337,20 +337,35 @@ struct xtcp_request_sock {
 };
 
 /**
- * struct xtcp_tw_sock - a closed connection lingering after our FIN
- * @common: addresses, ports, netns, refcount, ehash node; state
- *	TCP_TIME_WAIT
- * @timer: ends the mini sock after 60 s
+ * struct xtcp_tw_sock - a connection past close(), TCP's inet_timewait_sock
+ * @common: addresses, ports, netns, refcount, ehash node, and skc_reuse,
+ *	skc_reuseport, skc_bound_dev_if copied from the socket for the bind
+ *	conflict rules; skc_state is always TCP_TIME_WAIT
+ * @timer: ends the mini sock (TIME_WAIT length, or FIN_WAIT2 timeout);
+ *	armed under the ehash bucket lock when the mini sock is hashed
  * @rcu: deferred free
+ * @substate: TCP_FIN_WAIT2 (orphan waiting for the peer's FIN) or
+ *	TCP_TIME_WAIT; changes once, FIN_WAIT2 to TIME_WAIT
  * @snd_nxt: our next sequence number (after our FIN)
  * @rcv_nxt: next sequence number expected from the peer
+ * @rcv_wnd: receive window last advertised, for the FIN_WAIT2 window check
+ * @bb: bind bucket of the port (xtcp_bind.c), held until the mini sock dies
+ * @bind_node: entry on @bb's mini sock list, under the port's bhash lock
+ * @bb2: (address, port) bind bucket
+ * @bind2_node: entry on @bb2's mini sock list, under the port's bhash lock
  */
 struct xtcp_tw_sock {
-	struct sock_common	common;
-	struct timer_list	timer;
-	struct rcu_head		rcu;
-	u32			snd_nxt;
-	u32			rcv_nxt;
+	struct sock_common		common;
+	struct timer_list		timer;
+	struct rcu_head			rcu;
+	int				substate;
+	u32				snd_nxt;
+	u32				rcv_nxt;
+	u32				rcv_wnd;
+	struct xtcp_bind_bucket		*bb;
+	struct hlist_node		bind_node;
+	struct xtcp_bind2_bucket	*bb2;
+	struct hlist_node		bind2_node;
 };
 
 #define xreq_daddr	common.skc_daddr
@@ -398,6 +413,8 @@ struct sock *xtcp_ehash_lookup(struct net *net, __be32 saddr, __be16 sport,
 int xtcp_ehash_insert_unique(struct sock_common *skc);
 bool xtcp_ehash_remove(struct sock_common *skc);
 bool xtcp_ehash_replace(struct sock_common *old, struct sock_common *new);
+bool xtcp_ehash_replace_tw(struct sock *sk, struct xtcp_tw_sock *tw,
+			   unsigned long expires);
 struct sock *xtcp_listener_lookup(struct net *net, struct sk_buff *skb,
 				  __be32 saddr, __be16 sport,
 				  __be32 daddr, u16 hnum, int dif, int sdif);
@@ -438,6 +455,8 @@ void xtcp_put_port(struct sock *sk);
 int xtcp_inherit_port(struct sock *child, const struct sock *lst);
 int xtcp_connect_port(struct sock *sk);
 int xtcp_bind2_update_saddr(struct sock *sk, __be32 saddr);
+void xtcp_bind_tw_hash(struct xtcp_tw_sock *tw, struct sock *sk);
+void xtcp_bind_tw_unhash(struct xtcp_tw_sock *tw);
 
 /* Socket layer (xtcp_sock.c). */
 int xtcp_sock_register(void);
@@ -531,6 +550,7 @@ void xtcp_tw_kill(struct xtcp_tw_sock *tw, bool sync);
 /* Keepalive, on sk->sk_timer (xtcp_keepalive.c). */
 void xtcp_keepalive_init(struct sock *sk);
 void xtcp_keepalive_reset(struct sock *sk);
+void xtcp_keepalive_idle_changed(struct sock *sk);
 void xtcp_keepalive_stop(struct sock *sk);
 void xtcp_set_keepalive(struct sock *sk, int val);
 

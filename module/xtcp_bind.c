@@ -10,6 +10,12 @@
  * chain mixes ports, so walking or changing it also takes that chain's
  * lock, nested inside the bhash lock and never two at once. Both tables are
  * global and keyed by netns like the established table.
+ *
+ * A bucket has two owner lists: full sockets and TIME_WAIT/FIN_WAIT2 mini
+ * socks (xtcp_tw.c). A mini sock keeps the port of the connection it
+ * replaced, as TCP's inet_timewait_sock sits on tb2->owners, so a later
+ * bind() meets it under the same conflict rules; the bucket is freed only
+ * when both lists are empty.
  */
 #include <linux/random.h>
 #include <linux/slab.h>
@@ -27,6 +33,7 @@
  *	share it (subject to the 4-tuple check), bind(0) may not
  * @node: entry in the bhash chain
  * @owners: xtcp_sock.bind_node of every bound socket
+ * @tw_owners: xtcp_tw_sock.bind_node of every mini sock holding the port
  */
 struct xtcp_bind_bucket {
 	possible_net_t		net;
@@ -34,6 +41,7 @@ struct xtcp_bind_bucket {
 	bool			connect_only;
 	struct hlist_node	node;
 	struct hlist_head	owners;
+	struct hlist_head	tw_owners;
 };
 
 /**
@@ -43,6 +51,7 @@ struct xtcp_bind_bucket {
  * @addr: local address, INADDR_ANY for wildcard binds
  * @node: entry in the bhash2 chain
  * @owners: xtcp_sock.bind2_node of every socket bound there
+ * @tw_owners: xtcp_tw_sock.bind2_node of every mini sock there
  */
 struct xtcp_bind2_bucket {
 	possible_net_t		net;
@@ -50,6 +59,7 @@ struct xtcp_bind2_bucket {
 	__be32			addr;
 	struct hlist_node	node;
 	struct hlist_head	owners;
+	struct hlist_head	tw_owners;
 };
 
 /**
@@ -114,6 +124,7 @@ static struct xtcp_bind_bucket *__xtcp_bb_create(struct xtcp_bhead *head,
 	write_pnet(&bb->net, net);
 	bb->port = port;
 	INIT_HLIST_HEAD(&bb->owners);
+	INIT_HLIST_HEAD(&bb->tw_owners);
 	hlist_add_head(&bb->node, &head->chain);
 	return bb;
 }
@@ -121,7 +132,7 @@ static struct xtcp_bind_bucket *__xtcp_bb_create(struct xtcp_bhead *head,
 /* bhash lock of @bb->port held. */
 static void __xtcp_bb_put(struct xtcp_bind_bucket *bb)
 {
-	if (hlist_empty(&bb->owners)) {
+	if (hlist_empty(&bb->owners) && hlist_empty(&bb->tw_owners)) {
 		hlist_del(&bb->node);
 		kmem_cache_free(xtcp_bb_cachep, bb);
 	}
@@ -155,6 +166,7 @@ __xtcp_bb2_get_spare(struct net *net, __be32 addr, unsigned short port,
 		bb2->port = port;
 		bb2->addr = addr;
 		INIT_HLIST_HEAD(&bb2->owners);
+		INIT_HLIST_HEAD(&bb2->tw_owners);
 		hlist_add_head(&bb2->node, &head2->chain);
 	}
 out:
@@ -182,7 +194,7 @@ static void __xtcp_bb2_put(struct xtcp_bind2_bucket *bb2)
 {
 	struct xtcp_bhead *head2;
 
-	if (!hlist_empty(&bb2->owners))
+	if (!hlist_empty(&bb2->owners) || !hlist_empty(&bb2->tw_owners))
 		return;
 	head2 = xtcp_bhead2(read_pnet(&bb2->net), bb2->addr, bb2->port);
 	spin_lock(&head2->lock);
@@ -211,33 +223,38 @@ static struct xtcp_bind2_bucket *__xtcp_bb2_find(const struct net *net,
 }
 
 /*
- * May @sk share a port with @sk2? TCP's rules (inet_bind_conflict()):
- * different bound devices never conflict; SO_REUSEADDR on both is enough
- * unless @sk2 listens (and unless @relax is false, as for bind(0));
- * SO_REUSEPORT on both with the same effective uid is enough when
- * @reuseport_ok.
+ * May @sk share a port with @sk2, a bound socket or a mini sock (only its
+ * sock_common is read)? TCP's rules (inet_bind_conflict()): different
+ * bound devices never conflict; SO_REUSEADDR on both is enough unless @sk2
+ * listens (and unless @relax is false, as for bind(0)); SO_REUSEPORT on both
+ * is enough when @reuseport_ok and the effective uids match, which a
+ * TIME_WAIT entry (no owner any more) does not need. A mini sock carries
+ * the SO_REUSEADDR/SO_REUSEPORT of the socket it replaced.
  */
-static bool xtcp_bind_conflict(const struct sock *sk, const struct sock *sk2,
-			       kuid_t uid, bool relax, bool reuseport_ok)
+static bool xtcp_bind_conflict(const struct sock *sk,
+			       const struct sock_common *sk2, kuid_t uid,
+			       bool relax, bool reuseport_ok)
 {
+	bool tw = sk2->skc_state == TCP_TIME_WAIT;
 	int dev2;
 
-	if (sk == sk2)
+	if (&sk->__sk_common == sk2)
 		return false;
-	dev2 = READ_ONCE(sk2->sk_bound_dev_if);
+	dev2 = READ_ONCE(sk2->skc_bound_dev_if);
 	if (sk->sk_bound_dev_if && dev2 && sk->sk_bound_dev_if != dev2)
 		return false;
 
-	if (sk->sk_reuse && sk2->sk_reuse &&
-	    READ_ONCE(sk2->sk_state) != TCP_LISTEN) {
+	if (sk->sk_reuse && sk2->skc_reuse &&
+	    READ_ONCE(sk2->skc_state) != TCP_LISTEN) {
 		if (!relax || (!reuseport_ok && sk->sk_reuseport &&
-			       sk2->sk_reuseport &&
-			       uid_eq(uid, xtcp_sk_uid(sk2))))
+			       sk2->skc_reuseport &&
+			       (tw || uid_eq(uid,
+					     xtcp_sk_uid((struct sock *)sk2)))))
 			return true;
 		return false;
 	}
-	return !reuseport_ok || !sk->sk_reuseport || !sk2->sk_reuseport ||
-	       !uid_eq(uid, xtcp_sk_uid(sk2));
+	return !reuseport_ok || !sk->sk_reuseport || !sk2->skc_reuseport ||
+	       (!tw && !uid_eq(uid, xtcp_sk_uid((struct sock *)sk2)));
 }
 
 static bool xtcp_addr_overlap(__be32 a, __be32 b)
@@ -258,14 +275,19 @@ static bool __xtcp_port_conflict(const struct sock *sk,
 	kuid_t uid = xtcp_sk_uid(sk);
 	__be32 addr = sk->sk_rcv_saddr;
 	struct xtcp_bind2_bucket *bb2;
+	struct xtcp_tw_sock *tw;
 	struct xtcp_sock *xp2;
 	int pass;
 
 	if (!addr) {
 		hlist_for_each_entry(xp2, &bb->owners, bind_node)
-			if (xtcp_bind_conflict(sk, (struct sock *)xp2, uid,
-					       relax, reuseport_ok) &&
+			if (xtcp_bind_conflict(sk, &xp2->inet.sk.__sk_common,
+					       uid, relax, reuseport_ok) &&
 			    xtcp_addr_overlap(addr, xp2->inet.inet_rcv_saddr))
+				return true;
+		hlist_for_each_entry(tw, &bb->tw_owners, bind_node)
+			if (xtcp_bind_conflict(sk, &tw->common, uid, relax,
+					       reuseport_ok))
 				return true;
 		return false;
 	}
@@ -275,8 +297,12 @@ static bool __xtcp_port_conflict(const struct sock *sk,
 		if (!bb2)
 			continue;
 		hlist_for_each_entry(xp2, &bb2->owners, bind2_node)
-			if (xtcp_bind_conflict(sk, (struct sock *)xp2, uid,
-					       relax, reuseport_ok))
+			if (xtcp_bind_conflict(sk, &xp2->inet.sk.__sk_common,
+					       uid, relax, reuseport_ok))
+				return true;
+		hlist_for_each_entry(tw, &bb2->tw_owners, bind2_node)
+			if (xtcp_bind_conflict(sk, &tw->common, uid, relax,
+					       reuseport_ok))
 				return true;
 	}
 	return false;
@@ -533,6 +559,60 @@ int xtcp_bind2_update_saddr(struct sock *sk, __be32 saddr)
 	inet->inet_rcv_saddr = saddr;
 	spin_unlock_bh(&head->lock);
 	return 0;
+}
+
+/**
+ * xtcp_bind_tw_hash() - let a mini sock hold the port of the socket it
+ *	replaces
+ * @tw: new mini sock, not yet visible
+ * @sk: its socket, still bound; bh_lock_sock() or the owner's lock held
+ *
+ * The mini sock joins the socket's buckets before the socket leaves them,
+ * so the port is never free in between (TCP: inet_twsk_hashdance). An
+ * unbound socket (already gave its port up) leaves @tw without one.
+ */
+void xtcp_bind_tw_hash(struct xtcp_tw_sock *tw, struct sock *sk)
+{
+	struct xtcp_sock *xp = xtcp_sk(sk);
+	struct xtcp_bhead *head;
+
+	tw->bb = NULL;
+	tw->bb2 = NULL;
+	if (!xp->bb)
+		return;
+	head = xtcp_bhead(sock_net(sk), xp->bb->port);
+	spin_lock_bh(&head->lock);
+	if (xp->bb && xp->bb2) {
+		tw->bb = xp->bb;
+		tw->bb2 = xp->bb2;
+		hlist_add_head(&tw->bind_node, &tw->bb->tw_owners);
+		hlist_add_head(&tw->bind2_node, &tw->bb2->tw_owners);
+	}
+	spin_unlock_bh(&head->lock);
+}
+
+/**
+ * xtcp_bind_tw_unhash() - a dying mini sock gives its port up
+ * @tw: mini sock, no longer in the established table; any context
+ *
+ * Frees the buckets when it was their last owner.
+ */
+void xtcp_bind_tw_unhash(struct xtcp_tw_sock *tw)
+{
+	struct xtcp_bind_bucket *bb = tw->bb;
+	struct xtcp_bhead *head;
+
+	if (!bb)
+		return;
+	head = xtcp_bhead(read_pnet(&tw->common.skc_net), bb->port);
+	spin_lock_bh(&head->lock);
+	hlist_del_init(&tw->bind_node);
+	hlist_del_init(&tw->bind2_node);
+	__xtcp_bb2_put(tw->bb2);
+	__xtcp_bb_put(bb);
+	tw->bb = NULL;
+	tw->bb2 = NULL;
+	spin_unlock_bh(&head->lock);
 }
 
 /* Hash @sk into the established table; bhash lock of its port held. */

@@ -205,18 +205,18 @@ out:
  * @skc: full socket or request with addresses, ports, netns and skc_hash set
  *
  * The check and the insert happen under one bucket lock, so two CPUs
- * inserting the same 4-tuple yield exactly one entry. A closed-connection
- * mini sock with the same 4-tuple is taken over (TCP's TIME_WAIT reuse).
- * The caller provides the reference the table keeps. No lock that the mini
- * sock timer takes may be held (it is deleted synchronously).
+ * inserting the same 4-tuple yield exactly one entry. A TIME_WAIT or
+ * FIN_WAIT2 mini sock with the same 4-tuple counts as in use: TCP reuses
+ * one only when its timestamps make it safe (tcp_twsk_unique()), and XTCP
+ * sends none. The caller provides the reference the table keeps.
  *
  * Return: 0, or -EADDRNOTAVAIL if an entry with the same 4-tuple exists.
  */
 int xtcp_ehash_insert_unique(struct sock_common *skc)
 {
-	struct sock_common *other, *tw = NULL;
 	struct hlist_nulls_head *head;
 	struct hlist_nulls_node *node;
+	struct sock_common *other;
 	spinlock_t *lock;	/* the bucket's */
 
 	head = &xtcp_tables.ehash[skc->skc_hash & xtcp_tables.ehash_mask];
@@ -224,29 +224,17 @@ int xtcp_ehash_insert_unique(struct sock_common *skc)
 
 	spin_lock_bh(lock);
 	hlist_nulls_for_each_entry(other, node, head, skc_nulls_node) {
-		if (other->skc_hash != skc->skc_hash ||
-		    !xtcp_ehash_match(other, read_pnet(&skc->skc_net),
-				      skc->skc_daddr, skc->skc_dport,
-				      skc->skc_rcv_saddr, skc->skc_num,
-				      skc->skc_bound_dev_if, 0))
-			continue;
-		if (other->skc_state == TCP_TIME_WAIT && !tw) {
-			tw = other;	/* a closed connection: reuse it */
-			continue;
+		if (other->skc_hash == skc->skc_hash &&
+		    xtcp_ehash_match(other, read_pnet(&skc->skc_net),
+				     skc->skc_daddr, skc->skc_dport,
+				     skc->skc_rcv_saddr, skc->skc_num,
+				     skc->skc_bound_dev_if, 0)) {
+			spin_unlock_bh(lock);
+			return -EADDRNOTAVAIL;
 		}
-		spin_unlock_bh(lock);
-		return -EADDRNOTAVAIL;
 	}
-	/* Unlinking @tw here makes us its killer: its table ref is ours. */
-	if (tw)
-		hlist_nulls_del_init_rcu(&tw->skc_nulls_node);
 	hlist_nulls_add_head_rcu(&skc->skc_nulls_node, head);
 	spin_unlock_bh(lock);
-
-	if (tw) {
-		timer_delete_sync(&((struct xtcp_tw_sock *)tw)->timer);
-		xtcp_tw_put((struct xtcp_tw_sock *)tw);
-	}
 	return 0;
 }
 
@@ -296,6 +284,38 @@ bool xtcp_ehash_replace(struct sock_common *old, struct sock_common *new)
 	if (!hlist_nulls_unhashed(&old->skc_nulls_node)) {
 		hlist_nulls_add_head_rcu(&new->skc_nulls_node, head);
 		hlist_nulls_del_init_rcu(&old->skc_nulls_node);
+		done = true;
+	}
+	spin_unlock_bh(lock);
+	return done;
+}
+
+/**
+ * xtcp_ehash_replace_tw() - put a mini sock in place of its full socket
+ * @sk: hashed socket
+ * @tw: mini sock with @sk's 4-tuple and hash, timer set up, not visible
+ * @expires: when @tw's timer fires (jiffies)
+ *
+ * Insert before delete, as xtcp_ehash_replace(), and arm @tw's timer under
+ * the same bucket lock: whoever later unhashes @tw (its timer included,
+ * whose xtcp_ehash_remove() waits for this lock) finds the timer armed, so
+ * "unhashed" implies "timer armed once" and the killer can stop it.
+ *
+ * Return: true if @sk was hashed and is now replaced (@tw's timer runs).
+ */
+bool xtcp_ehash_replace_tw(struct sock *sk, struct xtcp_tw_sock *tw,
+			   unsigned long expires)
+{
+	struct hlist_nulls_head *head;
+	spinlock_t *lock = xtcp_ehash_lock(sk->sk_hash);
+	bool done = false;
+
+	head = &xtcp_tables.ehash[sk->sk_hash & xtcp_tables.ehash_mask];
+	spin_lock_bh(lock);
+	if (!hlist_nulls_unhashed(&sk->sk_nulls_node)) {
+		hlist_nulls_add_head_rcu(&tw->common.skc_nulls_node, head);
+		hlist_nulls_del_init_rcu(&sk->sk_nulls_node);
+		mod_timer(&tw->timer, expires);
 		done = true;
 	}
 	spin_unlock_bh(lock);
@@ -458,13 +478,15 @@ static struct sock_common *xtcp_ehash_next_mini(struct net *net, u32 slot)
 }
 
 /**
- * xtcp_ehash_purge_net() - free every request sock of a dying netns
+ * xtcp_ehash_purge_net() - free every request and mini sock of a dying netns
  * @net: namespace being dismantled (no process or socket uses it)
  *
  * Listener close already purges its requests; this is the backstop for
- * netns exit and module unload, and the end of every closed-connection
- * mini sock. Each is unlinked and its timer deleted synchronously; peers
- * are left to time out (no RST from a dying netns).
+ * netns exit and module unload, and the end of every TIME_WAIT/FIN_WAIT2
+ * mini sock (which then gives its port up). Each is unlinked and its timer
+ * deleted synchronously (a mini sock's running timer is waited for even
+ * when it won the unlink); peers are left to time out (no RST from a
+ * dying netns).
  */
 void xtcp_ehash_purge_net(struct net *net)
 {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * XTCP /proc/net/xtcp/: "snmp" (counters, one "Name Value" per line) and
- * "sockets" (listeners, requests and full sockets in /proc/net/tcp's
- * format), per netns.
+ * "sockets" (listeners, requests, full sockets and TIME_WAIT/FIN_WAIT2
+ * mini socks in /proc/net/tcp's format), per netns.
  */
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
@@ -36,6 +36,7 @@ static void xtcp_proc_show_req(struct seq_file *seq, int n,
 		   0, 0, 0, req);
 }
 
+/* TCP's get_timewait4_sock(): substate 06 or 05, timer 3, time left. */
 static void xtcp_proc_show_tw(struct seq_file *seq, int n,
 			      const struct xtcp_tw_sock *tw)
 {
@@ -44,7 +45,8 @@ static void xtcp_proc_show_tw(struct seq_file *seq, int n,
 	seq_printf(seq, "%4d: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5d %8d %d %d %pK",
 		   n, tw->common.skc_rcv_saddr, tw->common.skc_num,
 		   tw->common.skc_daddr, ntohs(tw->common.skc_dport),
-		   TCP_TIME_WAIT, 0, 0, 3, jiffies_delta_to_clock_t(ttd), 0,
+		   READ_ONCE(tw->substate), 0, 0, 3,
+		   jiffies_delta_to_clock_t(ttd), 0,
 		   0, 0, 0, refcount_read(&tw->common.skc_refcnt), tw);
 }
 

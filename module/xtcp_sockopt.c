@@ -1,26 +1,102 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * XTCP socket options at level SOL_XTCP and, under TCP's names, at level
- * IPPROTO_TCP (Linux: do_tcp_setsockopt, do_tcp_getsockopt).
+ * IPPROTO_TCP (Linux: do_tcp_setsockopt, do_tcp_getsockopt): the same
+ * numbers, ranges, errnos, length handling and values as TCP's.
  */
 #include <net/sock.h>
 
 #include "xtcp.h"
 
+/* TCP's limits (include/net/tcp.h). */
+#define XTCP_MAX_KEEPIDLE	32767	/* MAX_TCP_KEEPIDLE, seconds */
+#define XTCP_MAX_KEEPINTVL	32767	/* MAX_TCP_KEEPINTVL, seconds */
+#define XTCP_MAX_KEEPCNT	127	/* MAX_TCP_KEEPCNT */
+#define XTCP_MAX_USER_MSS	32767	/* MAX_TCP_WINDOW, XTCP_MAXSEG bound */
+#define XTCP_FIN_TIMEOUT_MAX	(120 * HZ)	/* XTCP_LINGER2 cap */
+
+/* Options that need the owner's lock: they touch timers or the data path. */
+static int xtcp_sockopt_set_locked(struct sock *sk, int optname, int val)
+{
+	struct xtcp_sock *xp = xtcp_sk(sk);
+
+	switch (optname) {
+	case XTCP_MAXSEG:
+		/* Larger than the route allows never takes effect (as TCP). */
+		if (val && (val < XTCP_MIN_MSS || val > XTCP_MAX_USER_MSS))
+			return -EINVAL;
+		WRITE_ONCE(xp->user_mss, val);
+		return 0;
+	case XTCP_NODELAY:
+		/* The data path sends what is queued when it sees the flag. */
+		WRITE_ONCE(xp->nodelay, !!val);
+		return 0;
+	case XTCP_KEEPIDLE:
+		if (val < 1 || val > XTCP_MAX_KEEPIDLE)
+			return -EINVAL;
+		/* Paired with READ_ONCE() in xtcp_keepalive_time(). */
+		WRITE_ONCE(xp->keepalive_time, val * HZ);
+		xtcp_keepalive_idle_changed(sk);
+		return 0;
+	}
+	return -ENOPROTOOPT;
+}
+
 /**
  * xtcp_sockopt_set() - setsockopt(SOL_XTCP or IPPROTO_TCP)
  * @sk: socket
  * @optname: XTCP_* (same numbers as TCP_*)
- * @optval: user value
+ * @optval: user value, an int
  * @optlen: its length
+ *
+ * As do_tcp_setsockopt(): a short @optlen is EINVAL and a bad pointer
+ * EFAULT before the option is even looked at; an unknown option is
+ * ENOPROTOOPT.
  *
  * Return: 0 or a negative errno.
  */
 int xtcp_sockopt_set(struct sock *sk, int optname, sockptr_t optval,
 		     unsigned int optlen)
 {
-	/* Interface scaffolding: the options come with the keepalive work. */
-	return -ENOPROTOOPT;
+	struct xtcp_sock *xp = xtcp_sk(sk);
+	int val, err;
+
+	if (optlen < sizeof(int))
+		return -EINVAL;
+	if (copy_from_sockptr(&val, optval, sizeof(val)))
+		return -EFAULT;
+
+	/* Plain values read locklessly by timers: no socket lock needed. */
+	switch (optname) {
+	case XTCP_USER_TIMEOUT:
+		if (val < 0)
+			return -EINVAL;
+		WRITE_ONCE(xp->user_timeout, val);
+		return 0;
+	case XTCP_KEEPINTVL:
+		if (val < 1 || val > XTCP_MAX_KEEPINTVL)
+			return -EINVAL;
+		WRITE_ONCE(xp->keepalive_intvl, val * HZ);
+		return 0;
+	case XTCP_KEEPCNT:
+		if (val < 1 || val > XTCP_MAX_KEEPCNT)
+			return -EINVAL;
+		WRITE_ONCE(xp->keepalive_probes, val);
+		return 0;
+	case XTCP_LINGER2:
+		if (val < 0)
+			WRITE_ONCE(xp->linger2, -1);
+		else if (val > XTCP_FIN_TIMEOUT_MAX / HZ)
+			WRITE_ONCE(xp->linger2, XTCP_FIN_TIMEOUT_MAX);
+		else
+			WRITE_ONCE(xp->linger2, val * HZ);
+		return 0;
+	}
+
+	lock_sock(sk);
+	err = xtcp_sockopt_set_locked(sk, optname, val);
+	release_sock(sk);
+	return err;
 }
 
 /**
@@ -30,10 +106,63 @@ int xtcp_sockopt_set(struct sock *sk, int optname, sockptr_t optval,
  * @optval: user buffer
  * @optlen: its length, updated
  *
+ * As do_tcp_getsockopt(): a negative length is EINVAL, a longer one is cut
+ * to sizeof(int), a shorter one gets the first bytes of the int; values
+ * left at "the netns default" read as that default.
+ *
  * Return: 0 or a negative errno.
  */
 int xtcp_sockopt_get(struct sock *sk, int optname, char __user *optval,
 		     int __user *optlen)
 {
-	return -ENOPROTOOPT;
+	const struct xtcp_sock *xp = xtcp_sk(sk);
+	const struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
+	int val, len;
+
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+	len = min_t(unsigned int, len, sizeof(int));
+
+	switch (optname) {
+	case XTCP_MAXSEG:
+		/* The MSS in use; before a connection, TCP's default. */
+		val = READ_ONCE(xp->mss) ? : XTCP_DEFAULT_MSS;
+		if (READ_ONCE(xp->user_mss) &&
+		    ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN)))
+			val = READ_ONCE(xp->user_mss);
+		break;
+	case XTCP_NODELAY:
+		val = READ_ONCE(xp->nodelay);
+		break;
+	case XTCP_KEEPIDLE:
+		val = (READ_ONCE(xp->keepalive_time) ? :
+		       READ_ONCE(xn->keepalive_time) * HZ) / HZ;
+		break;
+	case XTCP_KEEPINTVL:
+		val = (READ_ONCE(xp->keepalive_intvl) ? :
+		       READ_ONCE(xn->keepalive_intvl) * HZ) / HZ;
+		break;
+	case XTCP_KEEPCNT:
+		val = READ_ONCE(xp->keepalive_probes) ? :
+		      READ_ONCE(xn->keepalive_probes);
+		break;
+	case XTCP_LINGER2:
+		val = READ_ONCE(xp->linger2);
+		if (val >= 0)
+			val = (val ? : READ_ONCE(xn->fin_timeout) * HZ) / HZ;
+		break;
+	case XTCP_USER_TIMEOUT:
+		val = READ_ONCE(xp->user_timeout);
+		break;
+	default:
+		return -ENOPROTOOPT;
+	}
+
+	if (put_user(len, optlen))
+		return -EFAULT;
+	if (copy_to_user(optval, &val, len))
+		return -EFAULT;
+	return 0;
 }

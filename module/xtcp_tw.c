@@ -1,17 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * XTCP closed-connection mini socks: after close() sends a FIN, a small
- * entry replaces the full socket in the established table for 60 seconds
- * (TCP's FIN_WAIT2/TIME_WAIT/LAST_ACK roles, collapsed into one "TIME_WAIT"
- * state) so the peer's ACK of our FIN is absorbed and its FIN is ACKed
- * instead of both meeting "no socket" and an RST (Linux: inet_twsk_*,
- * tcp_timewait_state_process, tcp_time_wait).
+ * XTCP TIME_WAIT and orphaned FIN_WAIT2 mini socks: what is left of a
+ * connection once its socket is gone (Linux: tcp_time_wait,
+ * tcp_timewait_state_process, inet_twsk_*).
  *
- * A mini sock starts with struct sock_common like a request sock. It holds
- * no module or netns reference and no port: module unload and netns exit
- * purge it (xtcp_ehash_purge_net()). Lifetime: one reference for the table;
- * whoever removes it from the table stops its timer (synchronously unless
- * it is the timer) and drops that reference. Lookups hold their own.
+ * A mini sock starts with struct sock_common like a request sock, replaces
+ * the full socket in the established table (insert before delete) and keeps
+ * its port in the bind tables, so bind() sees it as TCP sees a TIME_WAIT
+ * socket. It holds no module or netns reference: module unload and netns
+ * exit purge it (xtcp_ehash_purge_net()).
+ *
+ * Lifetime: one reference for the table. Its timer is armed under the
+ * ehash bucket lock as it is hashed (xtcp_ehash_replace_tw()). Whoever
+ * removes it from the table (the timer, an RST, a new SYN, data in
+ * FIN_WAIT2, netns exit) owns the end: stops the timer (synchronously
+ * unless it is the timer), gives the port up and drops that reference.
+ * Lookups hold their own reference. The timer is only ever re-armed with
+ * mod_timer_pending(), so it cannot come back once its killer stopped it.
  */
 #include <linux/slab.h>
 #include <net/ip.h>
@@ -37,25 +42,50 @@ void xtcp_tw_put(struct xtcp_tw_sock *tw)
 		call_rcu(&tw->rcu, xtcp_tw_free_rcu);
 }
 
-/**
- * xtcp_tw_kill() - remove @tw from the table unless someone else did
- * @tw: mini sock; the caller holds a reference
- * @sync: wait for a running timer (false only from the timer itself)
- */
-void xtcp_tw_kill(struct xtcp_tw_sock *tw, bool sync)
+/* @tw left the table and its timer is stopped: release what it held. */
+static void xtcp_tw_release(struct xtcp_tw_sock *tw)
 {
-	if (!xtcp_ehash_remove(&tw->common))
-		return;
-	if (sync)
-		timer_delete_sync(&tw->timer);
+	xtcp_bind_tw_unhash(tw);
+	XTCP_DEC_STATS(read_pnet(&tw->common.skc_net), XTCP_MIB_CURRTIMEWAIT);
 	xtcp_tw_put(tw);	/* the table's */
 }
 
+/**
+ * xtcp_tw_kill() - end @tw early unless someone else ends it
+ *	(inet_twsk_deschedule_put())
+ * @tw: mini sock; the caller holds a reference
+ * @sync: true for every caller but the timer: wait for a running timer
+ *
+ * Counted in TimeWaitKilled. When another context won the unlink and that
+ * context is the timer, a @sync caller still waits for it: netns exit must
+ * not free the counters and buckets the handler is about to touch.
+ */
+void xtcp_tw_kill(struct xtcp_tw_sock *tw, bool sync)
+{
+	if (!xtcp_ehash_remove(&tw->common)) {
+		if (sync)
+			timer_delete_sync(&tw->timer);
+		return;
+	}
+	if (sync) {
+		timer_delete_sync(&tw->timer);
+		XTCP_INC_STATS(read_pnet(&tw->common.skc_net),
+			       XTCP_MIB_TIMEWAITKILLED);
+	}
+	xtcp_tw_release(tw);
+}
+
+/* End of TIME_WAIT, or of an orphan's FIN_WAIT2 wait: gone, no RST. */
 static void xtcp_tw_timer(struct timer_list *t)
 {
 	struct xtcp_tw_sock *tw = timer_container_of(tw, t, timer);
 
-	xtcp_tw_kill(tw, false);
+	if (!xtcp_ehash_remove(&tw->common))
+		return;
+	if (READ_ONCE(tw->substate) == TCP_FIN_WAIT2)
+		XTCP_INC_STATS(read_pnet(&tw->common.skc_net),
+			       XTCP_MIB_ABORTONLINGER);
+	xtcp_tw_release(tw);
 }
 
 /**
@@ -85,17 +115,18 @@ int xtcp_fin_timeout(const struct sock *sk)
 	return READ_ONCE(xtcp_pernet(sock_net(sk))->fin_timeout) * HZ;
 }
 
-/* Put a mini sock in place of @sk in the established table. */
+/* Put a mini sock in place of @sk in the established and bind tables. */
 static void xtcp_tw_enter(struct sock *sk, int state, int timeo)
 {
 	const struct inet_sock *inet = inet_sk(sk);
 	const struct xtcp_sock *xp = xtcp_sk(sk);
+	struct net *net = sock_net(sk);
 	struct xtcp_tw_sock *tw;
 
 	tw = kmem_cache_zalloc(xtcp_tw_cachep, GFP_ATOMIC);
 	if (!tw)
 		return;
-	write_pnet(&tw->common.skc_net, sock_net(sk));
+	write_pnet(&tw->common.skc_net, net);
 	tw->common.skc_family = AF_XTCP;
 	tw->common.skc_state = TCP_TIME_WAIT;
 	tw->common.skc_daddr = inet->inet_daddr;
@@ -104,19 +135,35 @@ static void xtcp_tw_enter(struct sock *sk, int state, int timeo)
 	tw->common.skc_num = inet->inet_num;
 	tw->common.skc_bound_dev_if = sk->sk_bound_dev_if;
 	tw->common.skc_hash = sk->sk_hash;
+	/* The bind conflict rules read these as TCP reads tw_reuse. */
+	tw->common.skc_reuse = sk->sk_reuse;
+	tw->common.skc_reuseport = sk->sk_reuseport;
 	refcount_set(&tw->common.skc_refcnt, 1);
+	tw->substate = state;
 	tw->snd_nxt = xp->snd_nxt;
 	tw->rcv_nxt = xp->rcv_nxt;
+	/*
+	 * The window the peer may still fill. The data path advertises a
+	 * fixed XTCP_RCV_WND (scaled by rcv_wscale); use that bound.
+	 */
+	tw->rcv_wnd = XTCP_RCV_WND;
+	INIT_HLIST_NODE(&tw->bind_node);
+	INIT_HLIST_NODE(&tw->bind2_node);
 	timer_setup(&tw->timer, xtcp_tw_timer, 0);
 
-	/* Armed before it is visible: the timer may kill it at any time. */
-	mod_timer(&tw->timer, jiffies + max(timeo, 1));
-	if (xtcp_ehash_replace(&sk->__sk_common, &tw->common)) {
-		__sock_put(sk);	/* the table's reference to @sk */
+	/* Port first, then the 4-tuple: the port is never free in between. */
+	xtcp_bind_tw_hash(tw, sk);
+	XTCP_INC_STATS(net, XTCP_MIB_CURRTIMEWAIT);
+	if (!xtcp_ehash_replace_tw(sk, tw, jiffies + max(timeo, 1))) {
+		/* @sk was not hashed: nothing to stand in for. */
+		XTCP_DEC_STATS(net, XTCP_MIB_CURRTIMEWAIT);
+		xtcp_bind_tw_unhash(tw);
+		xtcp_tw_put(tw);
 		return;
 	}
-	timer_delete_sync(&tw->timer);
-	xtcp_tw_put(tw);
+	__sock_put(sk);	/* the table's reference to @sk */
+	if (state == TCP_TIME_WAIT)
+		XTCP_INC_STATS(net, XTCP_MIB_TIMEWAITED);
 }
 
 /**
@@ -124,11 +171,12 @@ static void xtcp_tw_enter(struct sock *sk, int state, int timeo)
  * @sk: hashed socket; bh_lock_sock() or the owner's lock held
  * @state: TCP_TIME_WAIT, or TCP_FIN_WAIT2 for an orphan waiting for the
  *	peer's FIN
- * @timeo: lifetime of the mini sock in jiffies
+ * @timeo: lifetime of the mini sock in jiffies (xtcp_tw_timeout() or
+ *	xtcp_fin_timeout())
  *
  * Insert before delete under the bucket lock, as for a request becoming a
  * child, then xtcp_done(). Without memory the socket simply closes (the
- * peer may then see an RST).
+ * peer may then see an RST), as TCP does past tcp_max_tw_buckets.
  */
 void xtcp_time_wait(struct sock *sk, int state, int timeo)
 {
@@ -136,46 +184,138 @@ void xtcp_time_wait(struct sock *sk, int state, int timeo)
 	xtcp_done(sk);
 }
 
+/* tcp_in_window(): does [@seq, @end_seq) touch [@s_win, @e_win]? */
+static bool xtcp_in_window(u32 seq, u32 end_seq, u32 s_win, u32 e_win)
+{
+	if (seq == s_win)
+		return true;
+	if (xtcp_after(end_seq, s_win) && xtcp_before(seq, e_win))
+		return true;
+	return seq == e_win && seq == end_seq;
+}
+
+static void xtcp_tw_send_ack(const struct xtcp_tw_sock *tw)
+{
+	xtcp_send_ctl(read_pnet(&tw->common.skc_net),
+		      tw->common.skc_rcv_saddr, tw->common.skc_daddr,
+		      htons(tw->common.skc_num), tw->common.skc_dport,
+		      READ_ONCE(tw->snd_nxt), READ_ONCE(tw->rcv_nxt),
+		      tw->common.skc_bound_dev_if);
+}
+
+/* Restart the timer unless it already fired (its handler ends @tw). */
+static void xtcp_tw_reschedule(struct xtcp_tw_sock *tw, int timeo)
+{
+	mod_timer_pending(&tw->timer, jiffies + max(timeo, 1));
+}
+
+/* FIN_WAIT2 substate: tcp_rcv_state_process()'s checks, in its order. */
+static void xtcp_tw_fin_wait2_rcv(struct xtcp_tw_sock *tw,
+				  struct sk_buff *skb, u32 seq, u32 end_seq)
+{
+	struct net *net = read_pnet(&tw->common.skc_net);
+	const struct tcphdr *th = tcp_hdr(skb);
+	u32 rcv_nxt = READ_ONCE(tw->rcv_nxt);
+
+	if (!xtcp_in_window(seq, end_seq, rcv_nxt, rcv_nxt + tw->rcv_wnd)) {
+		if (!th->rst)
+			xtcp_tw_send_ack(tw);
+		return;
+	}
+	if (th->rst) {
+		xtcp_tw_kill(tw, true);
+		return;
+	}
+	if (th->syn && !xtcp_before(seq, rcv_nxt))
+		goto reset;
+	/* A duplicate, or the ACK of our FIN: absorbed. */
+	if (!th->ack || !xtcp_after(end_seq, rcv_nxt) || end_seq == seq)
+		return;
+	/* New data after our half of the close: nobody can read it. */
+	if (!th->fin || end_seq != rcv_nxt + 1)
+		goto reset;
+
+	/* The peer's FIN: real TIME_WAIT, counted once if two CPUs race. */
+	if (cmpxchg(&tw->substate, TCP_FIN_WAIT2, TCP_TIME_WAIT) ==
+	    TCP_FIN_WAIT2) {
+		WRITE_ONCE(tw->rcv_nxt, end_seq);
+		xtcp_tw_reschedule(tw, xtcp_tw_timeout(net));
+		XTCP_INC_STATS(net, XTCP_MIB_TIMEWAITED);
+	}
+	xtcp_tw_send_ack(tw);
+	return;
+reset:
+	xtcp_send_reset(net, skb);
+	xtcp_tw_kill(tw, true);
+}
+
+/* Is a listener waiting for a new connection to @skb's destination? */
+static bool xtcp_tw_listener(struct net *net, struct sk_buff *skb)
+{
+	const struct tcphdr *th = tcp_hdr(skb);
+	const struct iphdr *iph = ip_hdr(skb);
+	struct sock *lst;
+
+	lst = xtcp_listener_lookup(net, skb, iph->saddr, th->source,
+				   iph->daddr, ntohs(th->dest),
+				   inet_iif(skb), inet_sdif(skb));
+	if (!lst)
+		return false;
+	sock_put(lst);
+	return true;
+}
+
 /**
- * xtcp_tw_rcv() - a segment for a closed connection
+ * xtcp_tw_rcv() - a segment for a mini sock (tcp_timewait_state_process())
  * @tw: mini sock, referenced by the caller
  * @skb: validated segment, not consumed
  *
- * The peer's FIN is ACKed; a pure ACK (of our FIN) is absorbed; data gets
- * an RST, as an orphan that cannot read any more would send; an RST ends
- * the mini sock early; a new SYN ends it and goes to the listener.
+ * FIN_WAIT2: out-of-window segments get an ACK, an RST ends the mini sock,
+ * ACKs are absorbed, the peer's FIN is ACKed and starts TIME_WAIT, data or
+ * a SYN get an RST and end it. TIME_WAIT: an RST at rcv_nxt ends it (TCP's
+ * default net.ipv4.tcp_rfc1337 = 0), a bare ACK at rcv_nxt restarts the
+ * timer, a SYN beyond rcv_nxt ends it when a listener can take it, and
+ * everything else (a retransmitted FIN, old data) is ACKed and, when it
+ * carries an ACK, restarts the timer. No timestamps, so no PAWS; ACKs are
+ * not rate limited.
  *
- * Return: true if the caller should look the segment up again.
+ * Return: true if the caller should look the segment up again (a new SYN
+ * that a listener now takes).
  */
 bool xtcp_tw_rcv(struct xtcp_tw_sock *tw, struct sk_buff *skb)
 {
 	struct net *net = read_pnet(&tw->common.skc_net);
 	const struct tcphdr *th = tcp_hdr(skb);
-	u32 len = skb->len - th->doff * 4;
+	u32 seq = ntohl(th->seq);
+	u32 end_seq = seq + th->syn + th->fin + skb->len - th->doff * 4;
+	u32 rcv_nxt;
 
-	if (th->rst) {
-		xtcp_tw_kill(tw, true);
+	if (READ_ONCE(tw->substate) == TCP_FIN_WAIT2) {
+		xtcp_tw_fin_wait2_rcv(tw, skb, seq, end_seq);
 		return false;
 	}
-	if (th->syn) {
-		/* A new connection on the same 4-tuple (TCP_TW_SYN). */
-		if (!th->ack) {
+
+	rcv_nxt = READ_ONCE(tw->rcv_nxt);
+	if (seq == rcv_nxt && (seq == end_seq || th->rst)) {
+		if (th->rst)
+			xtcp_tw_kill(tw, true);
+		else
+			xtcp_tw_reschedule(tw, xtcp_tw_timeout(net));
+		return false;
+	}
+	if (th->syn && !th->rst && !th->ack && xtcp_after(seq, rcv_nxt)) {
+		/* A new incarnation (RFC 1122 4.2.2.13): if someone listens. */
+		if (xtcp_tw_listener(net, skb)) {
 			xtcp_tw_kill(tw, true);
 			return true;
 		}
+		xtcp_tw_send_ack(tw);
 		return false;
 	}
-	if (len) {
-		xtcp_send_reset(net, skb);
-		xtcp_tw_kill(tw, true);
-		return false;
-	}
-	if (th->fin) {
-		tw->rcv_nxt = ntohl(th->seq) + 1;
-		xtcp_send_ctl(net, tw->common.skc_rcv_saddr,
-			      tw->common.skc_daddr, htons(tw->common.skc_num),
-			      tw->common.skc_dport, tw->snd_nxt, tw->rcv_nxt,
-			      tw->common.skc_bound_dev_if);
+	if (!th->rst) {
+		if (th->ack)
+			xtcp_tw_reschedule(tw, xtcp_tw_timeout(net));
+		xtcp_tw_send_ack(tw);
 	}
 	return false;
 }

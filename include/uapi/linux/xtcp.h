@@ -42,7 +42,34 @@
 /*
  * Options at level SOL_XTCP. The numbers are TCP's, and the same options are
  * also accepted at level IPPROTO_TCP under TCP's names (TCP_NODELAY,
- * TCP_KEEPIDLE, ...), so a TCP program works unchanged. Values are ints.
+ * TCP_KEEPIDLE, ...), so a TCP program works unchanged. Values are ints;
+ * as with TCP, setsockopt() with optlen < sizeof(int) fails with EINVAL, a
+ * value out of range with EINVAL, an unknown option with ENOPROTOOPT, and
+ * getsockopt() returns at most sizeof(int) bytes (EINVAL for a negative
+ * length).
+ *
+ * XTCP_NODELAY		0 or not 0; reads back 0 or 1. Send small segments at
+ *			once instead of waiting for outstanding data's ACK.
+ * XTCP_MAXSEG		0 (no clamp) or 88..32767 bytes: upper bound of the
+ *			MSS. Reads back the value set while the socket is
+ *			unconnected or listening (536 when unset), then the
+ *			MSS in use.
+ * XTCP_KEEPIDLE	1..32767 s of idleness before the first keepalive
+ *			probe (default net.xtcp.keepalive_time, 7200). Setting
+ *			it on a socket with SO_KEEPALIVE re-arms the timer.
+ * XTCP_KEEPINTVL	1..32767 s between probes (default
+ *			net.xtcp.keepalive_intvl, 75).
+ * XTCP_KEEPCNT		1..127 unanswered probes before the connection fails
+ *			with ETIMEDOUT (default net.xtcp.keepalive_probes, 9).
+ * XTCP_LINGER2		seconds an orphaned connection waits in FIN_WAIT2 for
+ *			the peer's FIN: < 0 none (abort with RST), 0
+ *			net.xtcp.fin_timeout (60), above 120 capped at 120.
+ *			Reads back -1 or the seconds in effect.
+ * XTCP_USER_TIMEOUT	>= 0 ms (0: unset) that transmitted data may stay
+ *			unacknowledged before the connection fails with
+ *			ETIMEDOUT; with keepalive, the idle time after which
+ *			an unanswered probe ends the connection instead of
+ *			XTCP_KEEPCNT.
  */
 #define XTCP_NODELAY		1	/* no Nagle: send small segments now */
 #define XTCP_MAXSEG		2	/* clamp the send MSS (bytes) */

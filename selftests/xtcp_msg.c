@@ -131,7 +131,7 @@ static long fill(int fd, int flags)
 	ssize_t n;
 	int idle = 0;
 
-	while (idle < 3 && total < 64 * 1024 * 1024L) {
+	while (idle < 3 && total < 32 * 1024 * 1024L) {
 		n = send(fd, buf, sizeof(buf), flags);
 		if (n > 0) {
 			total += n;

@@ -203,7 +203,7 @@ TEST_F_TIMEOUT(pl, epoll_et_out, 60)
 	EXPECT_EQ(0, ep_wait(ep, 200));
 
 	/* fill: the peer does not read */
-	while (idle < 3 && total < 64 * 1024 * 1024L) {
+	while (idle < 3 && total < 32 * 1024 * 1024L) {
 		n = send(s, buf, sizeof(buf), MSG_DONTWAIT);
 		if (n > 0) {
 			total += n;

@@ -11,7 +11,7 @@
  * Sizes are the issue's (256, 64, 16 MiB per direction; 1 MiB per
  * connection for 64 connections). The debug kernel (KASAN under TCG) moves
  * data far slower, so there every size is divided by XTCP_STREAM_DIV
- * (default 16 when XTCP_KERNEL=debug, else 1); set XTCP_STREAM_DIV=1 to run
+ * (default 32 when XTCP_KERNEL=debug, else 1); set XTCP_STREAM_DIV=1 to run
  * the full sizes anywhere. A transfer that makes no progress for
  * STALL_SEC seconds fails instead of hanging.
  */
@@ -36,7 +36,7 @@ static long stream_div(void)
 
 	if (e && atol(e) > 0)
 		return atol(e);
-	return k && !strcmp(k, "debug") ? 16 : 1;
+	return k && !strcmp(k, "debug") ? 32 : 1;
 }
 
 FIXTURE(stream) {
@@ -325,7 +325,7 @@ static bool ep_step(struct ep *e, short revents)
 TEST_F_TIMEOUT(stream, parallel_64x1m, 300)
 {
 	const struct xfam *f = &variant->f;
-	long size = MiB / (stream_div() > 4 ? 4 : stream_div());
+	long size = MiB / (stream_div() > 4 ? 4 : stream_div());	/* >= 256 KiB */
 	struct ep *ep = calloc(2 * NPAR, sizeof(*ep));
 	struct pollfd pfd[2 * NPAR];
 	int l, i, j, live, stalled = 0;

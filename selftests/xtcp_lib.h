@@ -805,4 +805,288 @@ static inline int cap_next(int fd, int ipproto, struct seg *sg, int timeout_ms)
 #define TH_ACK	0x10
 #endif
 
+/* ---- byte streams: a reproducible pattern and SHA-256 ------------------ */
+
+/*
+ * The pattern a sender writes: xorshift64* words from a seed, so a receiver
+ * or a hash can tell any reordered, duplicated or altered byte.
+ */
+static inline void pat_fill(uint64_t *state, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+	uint64_t x = *state;
+
+	while (len) {
+		uint64_t w;
+		size_t n = len < 8 ? len : 8;
+
+		x ^= x >> 12;
+		x ^= x << 25;
+		x ^= x >> 27;
+		w = x * 0x2545F4914F6CDD1DULL;
+		memcpy(p, &w, n);
+		p += n;
+		len -= n;
+	}
+	*state = x;
+}
+
+/* SHA-256 (FIPS 180-4), small and unoptimised: enough to compare streams. */
+struct sha256 {
+	uint32_t h[8];
+	uint8_t buf[64];
+	uint64_t len;	/* bytes hashed */
+};
+
+static inline uint32_t sha_ror(uint32_t x, int n)
+{
+	return (x >> n) | (x << (32 - n));
+}
+
+static inline void sha256_block(struct sha256 *c, const uint8_t *p)
+{
+	static const uint32_t k[64] = {
+		0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b,
+		0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01,
+		0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7,
+		0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc,
+		0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152,
+		0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147,
+		0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+		0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+		0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819,
+		0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08,
+		0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f,
+		0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
+		0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+	};
+	uint32_t w[64], a, b, cc, d, e, f, g, h, t1, t2;
+	int i;
+
+	for (i = 0; i < 16; i++)
+		w[i] = (uint32_t)p[4 * i] << 24 | p[4 * i + 1] << 16 |
+		       p[4 * i + 2] << 8 | p[4 * i + 3];
+	for (i = 16; i < 64; i++)
+		w[i] = w[i - 16] + w[i - 7] +
+		       (sha_ror(w[i - 15], 7) ^ sha_ror(w[i - 15], 18) ^
+			(w[i - 15] >> 3)) +
+		       (sha_ror(w[i - 2], 17) ^ sha_ror(w[i - 2], 19) ^
+			(w[i - 2] >> 10));
+	a = c->h[0]; b = c->h[1]; cc = c->h[2]; d = c->h[3];
+	e = c->h[4]; f = c->h[5]; g = c->h[6]; h = c->h[7];
+	for (i = 0; i < 64; i++) {
+		t1 = h + (sha_ror(e, 6) ^ sha_ror(e, 11) ^ sha_ror(e, 25)) +
+		     ((e & f) ^ (~e & g)) + k[i] + w[i];
+		t2 = (sha_ror(a, 2) ^ sha_ror(a, 13) ^ sha_ror(a, 22)) +
+		     ((a & b) ^ (a & cc) ^ (b & cc));
+		h = g; g = f; f = e; e = d + t1;
+		d = cc; cc = b; b = a; a = t1 + t2;
+	}
+	c->h[0] += a; c->h[1] += b; c->h[2] += cc; c->h[3] += d;
+	c->h[4] += e; c->h[5] += f; c->h[6] += g; c->h[7] += h;
+}
+
+static inline void sha256_init(struct sha256 *c)
+{
+	static const uint32_t h0[8] = {
+		0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+		0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+	};
+
+	memcpy(c->h, h0, sizeof(h0));
+	c->len = 0;
+}
+
+static inline void sha256_update(struct sha256 *c, const void *data,
+				 size_t len)
+{
+	const uint8_t *p = data;
+	size_t fill = c->len % 64;
+
+	c->len += len;
+	if (fill) {
+		size_t n = 64 - fill < len ? 64 - fill : len;
+
+		memcpy(c->buf + fill, p, n);
+		p += n;
+		len -= n;
+		if (fill + n < 64)
+			return;
+		sha256_block(c, c->buf);
+	}
+	for (; len >= 64; p += 64, len -= 64)
+		sha256_block(c, p);
+	memcpy(c->buf, p, len);
+}
+
+/* Final digest as 64 hex digits (hex must hold 65 bytes). */
+static inline void sha256_hex(struct sha256 *c, char *hex)
+{
+	uint64_t bits = c->len * 8;
+	uint8_t pad[72] = { 0x80 };
+	size_t padlen = 64 - (c->len + 8) % 64;
+	int i;
+
+	if (padlen == 0)
+		padlen = 64;
+	for (i = 0; i < 8; i++)
+		pad[padlen + i] = bits >> (56 - 8 * i);
+	sha256_update(c, pad, padlen + 8);
+	for (i = 0; i < 8; i++)
+		sprintf(hex + 8 * i, "%08x", c->h[i]);
+}
+
+/* ---- data segments for raw sockets -------------------------------------- */
+
+/*
+ * A TCP-shaped segment without options carrying len payload bytes, sent
+ * from a raw socket; addresses as strings. 0 or errno.
+ */
+static inline int raw_send_data(int rawfd, const char *src, const char *dst,
+				int ipproto, uint16_t sport, uint16_t dport,
+				uint32_t seq, uint32_t ack, uint8_t flags,
+				uint16_t win, const void *data, size_t len)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	uint8_t buf[20 + 1460];
+	struct tcphdr *th = (struct tcphdr *)buf;
+	uint32_t saddr, daddr;
+
+	if (len > 1460) {
+		errno = EMSGSIZE;
+		return errno;
+	}
+	inet_pton(AF_INET, src, &saddr);
+	inet_pton(AF_INET, dst, &daddr);
+	sin.sin_addr.s_addr = daddr;
+	memset(th, 0, sizeof(*th));
+	th->source = htons(sport);
+	th->dest = htons(dport);
+	th->seq = htonl(seq);
+	th->ack_seq = htonl(ack);
+	th->window = htons(win);
+	th->doff = 5;
+	buf[13] = flags;
+	memcpy(buf + 20, data, len);
+	th->check = htons(l4_csum(saddr, daddr, ipproto, buf, 20 + len));
+	if (sendto(rawfd, buf, 20 + len, 0, (struct sockaddr *)&sin,
+		   sizeof(sin)) != (ssize_t)(20 + len))
+		return errno;
+	return 0;
+}
+
+/* ---- netem on a device of the current netns ------------------------------ */
+
+/* "tc qdisc replace dev DEV root netem ARGS"; 0 or the command's status. */
+static inline int netem_set(const char *dev, const char *args)
+{
+	return run("tc qdisc replace dev %s root netem %s", dev, args);
+}
+
+static inline int netem_clear(const char *dev)
+{
+	return run("tc qdisc del dev %s root 2>/dev/null", dev);
+}
+
+/* TIME_WAIT in /proc/net/tcp and /proc/net/xtcp/sockets. */
+#define ST_FIN_WAIT1	0x04
+#define ST_FIN_WAIT2	0x05
+#define ST_TIME_WAIT	0x06
+#define ST_CLOSE_WAIT	0x08
+#define ST_LAST_ACK	0x09
+
+/*
+ * A connected pair across twons: *s accepted in S, *c in C, both blocking.
+ * Leaves the caller in S. 0 or an errno.
+ */
+static inline int twons_pair(const struct xfam *f, struct twons *t,
+			     uint16_t port, int *s, int *c)
+{
+	int l, err;
+
+	if (ns_enter(t->s))
+		return errno;
+	l = xsock(f, 0);
+	if (l < 0)
+		return errno;
+	if (xbind(f, l, NS_S_ADDR, port) || listen(l, 4)) {
+		err = errno;
+		close(l);
+		return err;
+	}
+	ns_enter(t->c);
+	*c = xsock(f, 0);
+	err = errno;
+	ns_enter(t->s);
+	if (*c < 0) {
+		close(l);
+		return err;
+	}
+	err = connect_wait(f, *c, NS_S_ADDR, port, 20000);
+	if (!err) {
+		*s = (poll1(l, POLLIN, 20000) & POLLIN) ?
+		     accept(l, NULL, NULL) : -1;
+		if (*s < 0)
+			err = ETIME;
+	}
+	close(l);
+	if (err)
+		close(*c);
+	return err;
+}
+
+/* A connected pair over loopback in the current netns; 0 or an errno. */
+static inline int lo_pair(const struct xfam *f, uint16_t port, int *s, int *c)
+{
+	int l = xsock(f, 0);
+	int err;
+
+	if (l < 0)
+		return errno;
+	if (xbind(f, l, "127.0.0.1", port) || listen(l, 4)) {
+		err = errno;
+		close(l);
+		return err;
+	}
+	*c = xsock(f, 0);
+	if (*c < 0) {
+		err = errno;
+		close(l);
+		return err;
+	}
+	err = connect_wait(f, *c, "127.0.0.1", port, 20000);
+	if (!err) {
+		*s = (poll1(l, POLLIN, 20000) & POLLIN) ?
+		     accept(l, NULL, NULL) : -1;
+		if (*s < 0)
+			err = ETIME;
+	}
+	close(l);
+	if (err)
+		close(*c);
+	return err;
+}
+
+/* SO_LINGER on or off with a timeout in seconds; 0 or errno. */
+static inline int set_linger(int fd, int on, int secs)
+{
+	struct linger lg = { .l_onoff = on, .l_linger = secs };
+
+	return setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) ? errno : 0;
+}
+
+/*
+ * TCP keeps some counters under a "TCP" prefix in TcpExt: where XTCP says
+ * AbortOnData, TCP says TCPAbortOnData. Counter by XTCP's name for both.
+ */
+static inline long mib_get_ext(const struct xfam *f, const char *name)
+{
+	char tname[128];
+
+	if (is_xtcp(f))
+		return xtcp_snmp_get(name);
+	snprintf(tname, sizeof(tname), "TCP%s", name);
+	return snmp_table_get("/proc/net/netstat", "TcpExt", tname);
+}
+
 #endif /* XTCP_SELFTEST_LIB_H */

@@ -28,8 +28,11 @@ static int xtcp_sockopt_set_locked(struct sock *sk, int optname, int val)
 		WRITE_ONCE(xp->user_mss, val);
 		return 0;
 	case XTCP_NODELAY:
-		/* The data path sends what is queued when it sees the flag. */
 		WRITE_ONCE(xp->nodelay, !!val);
+		/* What Nagle held back goes now, as tcp_push_pending_frames(). */
+		if (val && ((1 << sk->sk_state) &
+			    (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)))
+			xtcp_push_pending(sk);
 		return 0;
 	case XTCP_KEEPIDLE:
 		if (val < 1 || val > XTCP_MAX_KEEPIDLE)

@@ -85,10 +85,15 @@ static void xtcp_measure_rcv(struct xtcp_sock *xp, struct sk_buff *skb,
 }
 
 /*
- * Does @skb fit in the receive buffer? In-order data is taken while the
- * queues are below sk_rcvbuf (so one segment always fits an empty queue:
- * no deadlock with a buffer smaller than a segment), after giving up the
- * out-of-order queue if that makes room. Out-of-order data must fit whole.
+ * Does @skb fit in the receive buffer? Out-of-order data must fit whole.
+ * In-order data inside the window we announced is taken even somewhat
+ * past sk_rcvbuf: the window was computed from free space with an
+ * estimated payload/truesize ratio, and a segment we promised to accept
+ * but then drop costs the sender an RTO with backoff, which stalls a
+ * reader that drains the queue afterwards (TCP avoids the drop by
+ * collapsing the queue into tighter skbs). The overshoot is bounded: the
+ * peer cannot go past the right edge we announced, and never beyond twice
+ * sk_rcvbuf. The out-of-order queue is given up first if that makes room.
  */
 static bool xtcp_rmem_ok(struct sock *sk, struct sk_buff *skb, bool in_order)
 {
@@ -102,8 +107,11 @@ static bool xtcp_rmem_ok(struct sock *sk, struct sk_buff *skb, bool in_order)
 	if (!RB_EMPTY_ROOT(&xp->ofo_root)) {
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_OFODROP);
 		xtcp_ofo_purge(sk);
+		if (atomic_read(&sk->sk_rmem_alloc) < rcvbuf)
+			return true;
 	}
-	return atomic_read(&sk->sk_rmem_alloc) < rcvbuf;
+	return !xtcp_after(XTCP_SKB_CB(skb)->end_seq, xtcp_rcv_wnd_end(xp)) &&
+	       atomic_read(&sk->sk_rmem_alloc) < 2 * rcvbuf;
 }
 
 /* Wake a reader (tcp_data_ready()): not below SO_RCVLOWAT unless pressed. */

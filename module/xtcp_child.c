@@ -156,6 +156,7 @@ void xtcp_child_abort(struct sock *child)
 		xtcp_send_active_reset(child);
 		xtcp_set_state(child, TCP_CLOSE);
 	}
+	xtcp_keepalive_stop(child);
 	xtcp_put_port(child);
 	sock_orphan(child);
 	bh_unlock_sock(child);

@@ -166,6 +166,7 @@ int xtcp_disconnect(struct sock *sk, int flags)
 	}
 	xtcp_rtx_timer_stop(sk, true);
 	xtcp_delack_stop(sk, true);
+	xtcp_keepalive_stop(sk);
 	if (sk->sk_state != TCP_CLOSE)
 		xtcp_set_state(sk, TCP_CLOSE);
 
@@ -315,6 +316,8 @@ static int xtcp_release(struct socket *sock)
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	xtcp_rtx_timer_stop(sk, true);
 	xtcp_delack_stop(sk, true);
+	/* A pending keepalive would hold the socket, and the module. */
+	sk_stop_timer_sync(sk, &sk->sk_timer);
 	xtcp_put_port(sk);
 	sock_orphan(sk);
 	release_sock(sk);

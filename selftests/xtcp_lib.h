@@ -1098,7 +1098,7 @@ static inline long mib_get_ext(const struct xfam *f, const char *name)
 #define XFER_STALL_SEC	20	/* SO_RCVTIMEO/SO_SNDTIMEO: no progress = fail */
 
 /*
- * Divisor of the transfer sizes: XTCP_STREAM_DIV, else 32 on the debug
+ * Divisor of the transfer sizes: XTCP_STREAM_DIV, else 64 on the debug
  * kernel (KASAN under TCG moves data far slower), else 1.
  */
 static inline long xfer_div(void)
@@ -1108,7 +1108,7 @@ static inline long xfer_div(void)
 
 	if (e && atol(e) > 0)
 		return atol(e);
-	return k && !strcmp(k, "debug") ? 32 : 1;
+	return k && !strcmp(k, "debug") ? 64 : 1;
 }
 
 static inline void xfer_timeouts(int fd, int sec)

@@ -5,7 +5,7 @@
  * both directions at once (SHA-256 and byte counts, see xfer() in
  * xtcp_lib.h): 64 MiB per direction through loss 5% + reorder 10% +
  * duplicate 1% + delay 1 ms, and 16 MiB through loss 10%. Sizes are
- * divided by XTCP_STREAM_DIV (32 on the debug kernel by default).
+ * divided by XTCP_STREAM_DIV (64 on the debug kernel by default).
  * Separate from xtcp_stream so each program stays well inside the
  * runner's per-program timeout.
  */

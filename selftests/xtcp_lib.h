@@ -1248,8 +1248,8 @@ static inline void xfer(struct __test_metadata *_metadata,
 	for (int i = 0; i < 4; i++)
 		pthread_join(th[i], NULL);
 	dt = now_s() - t0;
-	TH_LOG("%s: %ld MiB each way in %.1f s (%.1f MiB/s total)", f->name,
-	       size / MiB, dt, 2.0 * size / MiB / (dt > 0 ? dt : 1));
+	TH_LOG("%s: %ld KiB each way in %.1f s (%.1f MiB/s total)", f->name,
+	       size / 1024, dt, 2.0 * size / MiB / (dt > 0 ? dt : 1));
 	EXPECT_EQ(0, cs.err) TH_LOG("C send: %s after %ld bytes",
 				    strerror(cs.err), cs.bytes);
 	EXPECT_EQ(0, sc.err) TH_LOG("S send: %s after %ld bytes",

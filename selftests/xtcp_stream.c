@@ -318,7 +318,7 @@ static void half_close(struct __test_metadata *_metadata, int a, int b,
 }
 
 /* The connecting end shuts first on one connection, the accepted on another. */
-TEST_F_TIMEOUT(stream, half_close, 120)
+TEST_F_TIMEOUT(stream, half_close, 180)
 {
 	int s, c;
 

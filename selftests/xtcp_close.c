@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * How connections end, same body for TCP and XTCP, between two network
- * namespaces over veth (netns S accepts, C connects):
+ * How connections end, same body for TCP and XTCP, over loopback in a
+ * fresh netns (netem on lo stands for a cut link):
  *
  * - TIME_WAIT after an active close: visible in /proc (state 06), blocks a
  *   bind() of the same address:port without SO_REUSEADDR (EADDRINUSE), and
@@ -20,13 +20,14 @@
  */
 #include <pthread.h>
 
-#include "xtcp_lib.h"
 #include "kselftest_harness.h"
+#include "xtcp_lib.h"
 
 #define PORT 9200
+#define LADDR "127.0.0.1"
 
 FIXTURE(cl) {
-	struct twons t;
+	int unused;
 };
 
 FIXTURE_VARIANT(cl) {
@@ -38,13 +39,8 @@ FIXTURE_VARIANT_ADD(cl, xtcp) { .f = XFAM_XTCP };
 
 FIXTURE_SETUP(cl)
 {
-	int e = xfam_probe(&variant->f);
-
-	if (e == EAFNOSUPPORT && is_xtcp(&variant->f))
-		SKIP(return, "AF_XTCP not registered (xtcp.ko not loaded)");
-	ASSERT_EQ(0, e);
-	ASSERT_EQ(0, twons_setup(&self->t, false));
-	/* in S; a guard against any blocking call hanging the test */
+	if (xtcp_setup_netns(_metadata, &variant->f))
+		return;
 }
 
 FIXTURE_TEARDOWN(cl)
@@ -74,38 +70,34 @@ static int wait_count(const struct xfam *f, int st, int port, int want, int ms)
 }
 
 /*
- * S's accepted end closes first (active close) and C follows: S's end of
- * port lport goes to TIME_WAIT. The listener had SO_REUSEADDR = reuse.
- * Leaves the caller in S with the listener closed.
+ * The accepted end closes first (active close) and the connecting end
+ * follows: the accepted end, on local port lport, goes to TIME_WAIT. The
+ * listener had SO_REUSEADDR = reuse and is closed on return.
  */
 static void make_time_wait(struct __test_metadata *_metadata,
-			   struct twons *t, const struct xfam *f,
-			   uint16_t lport, int reuse)
+			   const struct xfam *f, uint16_t lport, int reuse)
 {
 	int l, c, s;
 	char b;
 
-	ASSERT_EQ(0, ns_enter(t->s));
 	l = xsock(f, 0);
 	ASSERT_LE(0, l);
 	ASSERT_EQ(0, setint(l, SOL_SOCKET, SO_REUSEADDR, reuse));
-	ASSERT_EQ(0, xbind(f, l, NS_S_ADDR, lport));
+	ASSERT_EQ(0, xbind(f, l, LADDR, lport));
 	ASSERT_EQ(0, listen(l, 4));
-	ASSERT_EQ(0, ns_enter(t->c));
 	c = xsock(f, 0);
 	ASSERT_LE(0, c);
 	guard_timeouts(c, 20);
-	ASSERT_EQ(0, connect_wait(f, c, NS_S_ADDR, lport, 20000));
-	ASSERT_EQ(0, ns_enter(t->s));
+	ASSERT_EQ(0, connect_wait(f, c, LADDR, lport, 20000));
 	ASSERT_TRUE(poll1(l, POLLIN, 20000) & POLLIN);
 	s = accept(l, NULL, NULL);
 	ASSERT_LE(0, s);
 	close(l);
 	ASSERT_EQ(0, close(s));
-	EXPECT_EQ(0, recv(c, &b, 1, 0)) TH_LOG("C saw no EOF: %s", strerror(errno));
+	EXPECT_EQ(0, recv(c, &b, 1, 0)) TH_LOG("no EOF: %s", strerror(errno));
 	ASSERT_EQ(0, close(c));
 	EXPECT_EQ(1, wait_count(f, ST_TIME_WAIT, lport, 1, 10000))
-		TH_LOG("no TIME_WAIT entry for port %d in S", lport);
+		TH_LOG("no TIME_WAIT entry for port %d", lport);
 }
 
 /* bind() of ip:port with SO_REUSEADDR = reuse: 0 or errno. */
@@ -126,7 +118,7 @@ static int try_bind_ip(const struct xfam *f, const char *ip, uint16_t port,
 
 static int try_bind(const struct xfam *f, uint16_t port, int reuse)
 {
-	return try_bind_ip(f, NS_S_ADDR, port, reuse);
+	return try_bind_ip(f, LADDR, port, reuse);
 }
 
 /*
@@ -138,14 +130,14 @@ TEST_F_TIMEOUT(cl, tw_blocks_rebind, 60)
 {
 	const struct xfam *f = &variant->f;
 
-	make_time_wait(_metadata, &self->t, f, PORT, 0);
+	make_time_wait(_metadata, f, PORT, 0);
 	EXPECT_EQ(EADDRINUSE, try_bind(f, PORT, 0));
 	EXPECT_EQ(EADDRINUSE, try_bind(f, PORT, 1));
 	/* the wildcard address overlaps it too */
 	EXPECT_EQ(EADDRINUSE, try_bind_ip(f, "0.0.0.0", PORT, 0));
 	/* another port, and the same port on another address, are free */
 	EXPECT_EQ(0, try_bind(f, PORT + 1, 0));
-	EXPECT_EQ(0, try_bind_ip(f, "127.0.0.1", PORT, 0));
+	EXPECT_EQ(0, try_bind_ip(f, "127.0.0.2", PORT, 0));
 	EXPECT_EQ(1, proc_count(f, ST_TIME_WAIT, PORT, NULL));
 }
 
@@ -155,14 +147,14 @@ TEST_F_TIMEOUT(cl, tw_reuseaddr_both, 60)
 	const struct xfam *f = &variant->f;
 	int fd;
 
-	make_time_wait(_metadata, &self->t, f, PORT, 1);
+	make_time_wait(_metadata, f, PORT, 1);
 	EXPECT_EQ(EADDRINUSE, try_bind(f, PORT, 0));
 	EXPECT_EQ(0, try_bind(f, PORT, 1));
 	/* and the rebound socket can listen and serve again */
 	fd = xsock(f, 0);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, setint(fd, SOL_SOCKET, SO_REUSEADDR, 1));
-	ASSERT_EQ(0, xbind(f, fd, NS_S_ADDR, PORT));
+	ASSERT_EQ(0, xbind(f, fd, LADDR, PORT));
 	EXPECT_EQ(0, listen(fd, 4));
 	close(fd);
 }
@@ -181,13 +173,12 @@ TEST_F_TIMEOUT(cl, tw_expires, 60)
 	int n;
 
 	if (is_xtcp(f)) {
-		ASSERT_EQ(0, ns_enter(self->t.s));
 		ASSERT_EQ(0, sysctl_set("net.xtcp.tw_timeout", "2"));
 		ASSERT_EQ(2, sysctl_get("net.xtcp.tw_timeout"));
 		waited = mib_get(f, "TimeWaited");
 		EXPECT_EQ(0, mib_get(f, "CurrTimeWait"));
 	}
-	make_time_wait(_metadata, &self->t, f, PORT, 0);
+	make_time_wait(_metadata, f, PORT, 0);
 	t0 = now_s();
 	EXPECT_EQ(EADDRINUSE, try_bind(f, PORT, 0));
 	if (!is_xtcp(f)) {
@@ -238,7 +229,7 @@ TEST_F_TIMEOUT(cl, close_unread_rst, 60)
 	char buf[64];
 	int s, c;
 
-	ASSERT_EQ(0, twons_pair(f, &self->t, PORT, &s, &c));
+	ASSERT_EQ(0, lo_pair(f, PORT, &s, &c));
 	guard_timeouts(c, 20);
 	ASSERT_EQ(100, send(c, buf, 100, 0));
 	ASSERT_TRUE(poll1(s, POLLIN, 10000) & POLLIN);
@@ -260,7 +251,7 @@ TEST_F_TIMEOUT(cl, linger0_rst, 60)
 	char buf[16];
 	int s, c;
 
-	ASSERT_EQ(0, twons_pair(f, &self->t, PORT, &s, &c));
+	ASSERT_EQ(0, lo_pair(f, PORT, &s, &c));
 	guard_timeouts(c, 20);
 	ASSERT_EQ(0, set_linger(s, 1, 0));
 	ASSERT_EQ(0, close(s));
@@ -302,7 +293,7 @@ TEST_F_TIMEOUT(cl, linger_peer_acks, 60)
 	double t0, dt;
 	int s, c;
 
-	ASSERT_EQ(0, twons_pair(f, &self->t, PORT, &s, &c));
+	ASSERT_EQ(0, lo_pair(f, PORT, &s, &c));
 	guard_timeouts(c, 20);
 	guard_timeouts(s, 20);
 	r.fd = c;
@@ -351,7 +342,7 @@ TEST_F_TIMEOUT(cl, linger_peer_not_reading, 60)
 	long n;
 	int s, c;
 
-	ASSERT_EQ(0, twons_pair(f, &self->t, PORT, &s, &c));
+	ASSERT_EQ(0, lo_pair(f, PORT, &s, &c));
 	guard_timeouts(s, 20);
 	n = fill(s);
 	ASSERT_LT(0, n) TH_LOG("fill: %s", strerror(-n));
@@ -375,9 +366,9 @@ TEST_F_TIMEOUT(cl, linger_link_down, 60)
 
 	if (run("command -v tc >/dev/null"))
 		SKIP(return, "tc not available");
-	ASSERT_EQ(0, twons_pair(f, &self->t, PORT, &s, &c));
+	ASSERT_EQ(0, lo_pair(f, PORT, &s, &c));
 	guard_timeouts(s, 20);
-	ASSERT_EQ(0, netem_set("vs", "loss 100%"));
+	ASSERT_EQ(0, netem_set("lo", "loss 100%"));
 	ASSERT_EQ(sizeof(buf), send(s, buf, sizeof(buf), 0));
 	ASSERT_EQ(0, set_linger(s, 1, 2));
 	t0 = now_s();
@@ -389,8 +380,9 @@ TEST_F_TIMEOUT(cl, linger_link_down, 60)
 }
 
 /*
- * Cut S's link while data is outstanding: S retransmits retries2 times and
- * gives up with ETIMEDOUT. TCP: tcp_retries2 = 3 with its 200 ms minimum
+ * Cut the link (netem drops everything on lo) with data outstanding: s
+ * retransmits retries2 times and gives up with ETIMEDOUT. TCP:
+ * tcp_retries2 = 3 with its 200 ms minimum
  * RTO gives up 3 s (15 x 200 ms, its linear estimate) after the first
  * transmission, at the next RTO expiry. XTCP: net.xtcp.retries2 = 3 and
  * every RTO capped at rto_max_ms = 800 ms. Either way the bound below is
@@ -407,7 +399,6 @@ TEST_F_TIMEOUT(cl, retrans_timeout, 90)
 
 	if (run("command -v tc >/dev/null"))
 		SKIP(return, "tc not available");
-	ASSERT_EQ(0, ns_enter(self->t.s));
 	if (is_xtcp(f)) {
 		ASSERT_EQ(0, sysctl_set("net.xtcp.retries2", "3"));
 		ASSERT_EQ(0, sysctl_set("net.xtcp.rto_max_ms", "800"));
@@ -416,11 +407,11 @@ TEST_F_TIMEOUT(cl, retrans_timeout, 90)
 		ASSERT_EQ(0, sysctl_set("net.ipv4.tcp_retries2", "3"));
 		bound = 2.0 * 0.2 * ((2 << retries) - 1) + 5;
 	}
-	ASSERT_EQ(0, twons_pair(f, &self->t, PORT, &s, &c));
+	ASSERT_EQ(0, lo_pair(f, PORT, &s, &c));
 	guard_timeouts(s, 60);
 	rt0 = mib_get(f, "RetransSegs");
 	aot = mib_get_ext(f, "AbortOnTimeout");
-	ASSERT_EQ(0, netem_set("vs", "loss 100%"));
+	ASSERT_EQ(0, netem_set("lo", "loss 100%"));
 	t0 = now_s();
 	ASSERT_EQ(sizeof(buf), send(s, buf, sizeof(buf), 0));
 	ev = poll1(s, POLLIN, (int)(bound * 1500));
@@ -455,12 +446,12 @@ TEST_F_TIMEOUT(cl, user_timeout, 90)
 	if (run("command -v tc >/dev/null"))
 		SKIP(return, "tc not available");
 	ASSERT_EQ(TCP_USER_TIMEOUT, XTCP_USER_TIMEOUT);
-	ASSERT_EQ(0, twons_pair(f, &self->t, PORT, &s, &c));
+	ASSERT_EQ(0, lo_pair(f, PORT, &s, &c));
 	guard_timeouts(s, 30);
 	ASSERT_EQ(0, setint(s, level, XTCP_USER_TIMEOUT, 1500));
 	ASSERT_EQ(0, getsockopt(s, level, XTCP_USER_TIMEOUT, &v, &len));
 	EXPECT_EQ(1500, v);
-	ASSERT_EQ(0, netem_set("vs", "loss 100%"));
+	ASSERT_EQ(0, netem_set("lo", "loss 100%"));
 	t0 = now_s();
 	ASSERT_EQ(sizeof(buf), send(s, buf, sizeof(buf), 0));
 	n = recv(s, buf, sizeof(buf), 0);

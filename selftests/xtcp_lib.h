@@ -1089,4 +1089,186 @@ static inline long mib_get_ext(const struct xfam *f, const char *name)
 	return snmp_table_get("/proc/net/netstat", "TcpExt", tname);
 }
 
+/* ---- bulk transfers between twons, digested ---------------------------- */
+
+#include <pthread.h>
+
+#define MiB		(1024 * 1024L)
+#define XFER_CHUNK	(64 * 1024)
+#define XFER_STALL_SEC	20	/* SO_RCVTIMEO/SO_SNDTIMEO: no progress = fail */
+
+/*
+ * Divisor of the transfer sizes: XTCP_STREAM_DIV, else 64 on the debug
+ * kernel (KASAN under TCG moves data far slower), else 1.
+ */
+static inline long xfer_div(void)
+{
+	const char *e = getenv("XTCP_STREAM_DIV");
+	const char *k = getenv("XTCP_KERNEL");
+
+	if (e && atol(e) > 0)
+		return atol(e);
+	return k && !strcmp(k, "debug") ? 64 : 1;
+}
+
+static inline void xfer_timeouts(int fd, int sec)
+{
+	struct timeval tv = { .tv_sec = sec };
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+/* twons_pair() whose ends fail a call stalled for XFER_STALL_SEC. */
+static inline int xfer_pair(const struct xfam *f, struct twons *t,
+			    uint16_t port, int *s, int *c)
+{
+	int err = twons_pair(f, t, port, s, c);
+
+	if (!err) {
+		xfer_timeouts(*s, XFER_STALL_SEC);
+		xfer_timeouts(*c, XFER_STALL_SEC);
+	}
+	return err;
+}
+
+/* One direction of one connection, as seen by one side. */
+struct xfer_half {
+	int fd;
+	uint64_t seed;
+	long want;		/* bytes to send (sender) */
+	long bytes;		/* bytes sent / received */
+	int err;		/* errno that ended it early, 0 if none */
+	bool eof;		/* receiver saw EOF */
+	char hex[65];
+};
+
+static inline void *xfer_sender(void *arg)
+{
+	struct xfer_half *h = arg;
+	uint64_t st = h->seed;
+	struct sha256 sh;
+	char *buf = malloc(XFER_CHUNK);
+
+	sha256_init(&sh);
+	while (buf && h->bytes < h->want) {
+		size_t n = h->want - h->bytes < XFER_CHUNK ? h->want - h->bytes : XFER_CHUNK;
+		size_t off = 0;
+
+		pat_fill(&st, buf, n);
+		sha256_update(&sh, buf, n);
+		while (off < n) {
+			ssize_t r = send(h->fd, buf + off, n - off, MSG_NOSIGNAL);
+
+			if (r < 0) {
+				if (errno == EINTR)
+					continue;
+				h->err = errno;
+				goto out;
+			}
+			off += r;
+			h->bytes += r;
+		}
+	}
+	if (shutdown(h->fd, SHUT_WR))
+		h->err = errno;
+out:
+	sha256_hex(&sh, h->hex);
+	free(buf);
+	return NULL;
+}
+
+static inline void *xfer_receiver(void *arg)
+{
+	struct xfer_half *h = arg;
+	struct sha256 sh;
+	char *buf = malloc(XFER_CHUNK);
+	ssize_t r;
+
+	sha256_init(&sh);
+	while (buf) {
+		r = recv(h->fd, buf, XFER_CHUNK, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			h->err = errno;
+			break;
+		}
+		if (r == 0) {
+			h->eof = true;
+			break;
+		}
+		sha256_update(&sh, buf, r);
+		h->bytes += r;
+	}
+	sha256_hex(&sh, h->hex);
+	free(buf);
+	return NULL;
+}
+
+/* netem ARGS on both ends of the veth (each qdisc shapes what it sends). */
+static inline int netem_both(struct twons *t, const char *args)
+{
+	int err;
+
+	if (ns_enter(t->c))
+		return -1;
+	err = netem_set("vc", args);
+	if (ns_enter(t->s))
+		return -1;
+	return err ?: netem_set("vs", args);
+}
+
+#ifdef __KSELFTEST_HARNESS_H
+/*
+ * size bytes from C to S and size bytes from S to C at the same time on
+ * one connection; both directions must arrive byte-exact, then EOF.
+ */
+static inline void xfer(struct __test_metadata *_metadata,
+			struct twons *t, const struct xfam *f, uint16_t port,
+			long size)
+{
+	struct xfer_half cs = { .seed = 0x1234567 + port, .want = size };
+	struct xfer_half sc = { .seed = 0x7654321 + port, .want = size };
+	struct xfer_half rs = { 0 }, rc = { 0 };
+	pthread_t th[4];
+	double t0, dt;
+	int s = -1, c = -1;
+
+	ASSERT_EQ(0, xfer_pair(f, t, port, &s, &c));
+	cs.fd = c;
+	rc.fd = c;
+	sc.fd = s;
+	rs.fd = s;
+	t0 = now_s();
+	ASSERT_EQ(0, pthread_create(&th[0], NULL, xfer_sender, &cs));
+	ASSERT_EQ(0, pthread_create(&th[1], NULL, xfer_sender, &sc));
+	ASSERT_EQ(0, pthread_create(&th[2], NULL, xfer_receiver, &rs));
+	ASSERT_EQ(0, pthread_create(&th[3], NULL, xfer_receiver, &rc));
+	for (int i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	dt = now_s() - t0;
+	TH_LOG("%s: %ld KiB each way in %.1f s (%.1f MiB/s total)", f->name,
+	       size / 1024, dt, 2.0 * size / MiB / (dt > 0 ? dt : 1));
+	EXPECT_EQ(0, cs.err) TH_LOG("C send: %s after %ld bytes",
+				    strerror(cs.err), cs.bytes);
+	EXPECT_EQ(0, sc.err) TH_LOG("S send: %s after %ld bytes",
+				    strerror(sc.err), sc.bytes);
+	EXPECT_EQ(0, rs.err) TH_LOG("S recv: %s after %ld bytes",
+				    strerror(rs.err), rs.bytes);
+	EXPECT_EQ(0, rc.err) TH_LOG("C recv: %s after %ld bytes",
+				    strerror(rc.err), rc.bytes);
+	EXPECT_EQ(size, cs.bytes);
+	EXPECT_EQ(size, sc.bytes);
+	EXPECT_EQ(size, rs.bytes);
+	EXPECT_EQ(size, rc.bytes);
+	EXPECT_TRUE(rs.eof);
+	EXPECT_TRUE(rc.eof);
+	EXPECT_STREQ(cs.hex, rs.hex);
+	EXPECT_STREQ(sc.hex, rc.hex);
+	close(s);
+	close(c);
+}
+#endif
+
 #endif /* XTCP_SELFTEST_LIB_H */

@@ -229,45 +229,40 @@ TEST_F_TIMEOUT(wd, ack_unsent, 60)
 	EXPECT_EQ(0, memcmp(got, data, 100));
 }
 
-/* In-order overlaps: bytes already taken are never replaced. */
-TEST_F_TIMEOUT(wd, overlap_in_order, 60)
+/*
+ * Overlapping retransmissions with other bytes: what was taken first is
+ * what is read, in order.
+ *
+ * In order: a segment, one half over it and half new, a full copy of the
+ * first, and a piece inside it; then out of order: a segment beyond a
+ * hole, the same range again, a piece inside the queued range, and
+ * finally the hole.
+ */
+TEST_F_TIMEOUT(wd, overlap, 60)
 {
 	const struct xfam *f = &variant->f;
-	char b[100], c[100], d[100], want[150], got[256];
+	char b[100], c[100], d[100], e[100], g[100], h[100];
+	char want[350], got[512];
 	uint32_t x = self->snd;
 
 	fillc(b, 'B', sizeof(b));
 	fillc(c, 'C', sizeof(c));
 	fillc(d, 'D', sizeof(d));
 	ASSERT_EQ(0, peer_send(self, f, x, self->rcv, TH_ACK, b, 100));
-	/* half old (different bytes), half new */
 	ASSERT_EQ(0, peer_send(self, f, x + 50, self->rcv, TH_ACK, c, 100));
-	/* a full retransmission of the first with other bytes */
 	ASSERT_EQ(0, peer_send(self, f, x, self->rcv, TH_ACK, d, 100));
-	/* a segment inside what was taken */
 	ASSERT_EQ(0, peer_send(self, f, x + 10, self->rcv, TH_ACK, d, 20));
 	memcpy(want, b, 100);
 	memcpy(want + 100, c + 50, 50);
 	EXPECT_EQ(150, read_stream(self->s, got, 150, 5000));
 	EXPECT_EQ(0, memcmp(got, want, 150)) TH_LOG("got \"%.150s\"", got);
-}
 
-/*
- * Out of order: a segment beyond a hole, then the same range with other
- * bytes, then the hole. The first copy of the range is what is read.
- */
-TEST_F_TIMEOUT(wd, overlap_out_of_order, 60)
-{
-	const struct xfam *f = &variant->f;
-	char e[100], g[100], h[100], want[200], got[256];
-	uint32_t x = self->snd;
-
+	x += 150;
 	fillc(e, 'E', sizeof(e));
 	fillc(g, 'G', sizeof(g));
 	fillc(h, 'H', sizeof(h));
 	ASSERT_EQ(0, peer_send(self, f, x + 100, self->rcv, TH_ACK, e, 100));
 	ASSERT_EQ(0, peer_send(self, f, x + 100, self->rcv, TH_ACK, g, 100));
-	/* a piece inside the queued range, other bytes again */
 	ASSERT_EQ(0, peer_send(self, f, x + 120, self->rcv, TH_ACK, g, 30));
 	EXPECT_EQ(0, poll1(self->s, POLLIN, 300)) TH_LOG("readable with a hole");
 	ASSERT_EQ(0, peer_send(self, f, x, self->rcv, TH_ACK, h, 100));

@@ -349,15 +349,18 @@ static void xtcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		xtcp_send_ack(sk);
 		goto drop;
 	}
-	/* Trim what lies beyond the window we announced (and its FIN). */
-	if (xtcp_after(cb->end_seq + cb->fin, wnd_end)) {
+	/*
+	 * Trim data beyond the window we announced (and a FIN after it). A
+	 * FIN right after the data is taken even at the edge: it costs no
+	 * memory, and a peer facing a zero window may send only that.
+	 */
+	if (xtcp_after(cb->end_seq, wnd_end)) {
 		XTCP_INC_STATS(net, XTCP_MIB_OUTOFWINDOW);
 		if (!xtcp_after(wnd_end, cb->seq)) {
 			xtcp_send_ack(sk);
 			goto drop;
 		}
-		if (xtcp_after(cb->end_seq, wnd_end))
-			cb->end_seq = wnd_end;
+		cb->end_seq = wnd_end;
 		cb->fin = 0;
 	}
 	if (cb->end_seq != cb->seq)

@@ -119,7 +119,7 @@ static void xtcp_data_timeout(struct sock *sk)
 			xtcp_probe_timeout(sk);
 		return;
 	}
-	if (xp->ca_state != XTCP_CA_OPEN && !xp->rprobe && xp->srtt) {
+	if (!xp->rprobe && xp->srtt) {
 		/* The recovery probe (xtcp_rearm_rtx()): resend the head. */
 		xp->rprobe = 1;
 		xtcp_retransmit_head(sk);

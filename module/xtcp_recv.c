@@ -532,8 +532,14 @@ static int xtcp_ack(struct sock *sk, struct sk_buff *skb)
 		xtcp_send_ack(sk);
 		return -1;
 	}
-	if (xtcp_before(ack, prior_una))
+	if (xtcp_before(ack, prior_una)) {
+		/* Older than any window we had: not this connection's. */
+		if (xtcp_before(ack, prior_una - xp->max_window)) {
+			xtcp_send_ack(sk);	/* challenge ACK */
+			return -1;
+		}
 		return 0;	/* old: ignore the ACK, keep the data */
+	}
 
 	if (xtcp_may_update_window(xp, ack, cb->seq, nwin)) {
 		if (xp->snd_wnd != nwin) {

@@ -222,7 +222,7 @@ void xtcp_cong_rto(struct sock *sk)
 {
 	struct xtcp_sock *xp = xtcp_sk(sk);
 
-	if (xp->ca_state != XTCP_CA_LOSS || !xp->retransmits)
+	if (xp->ca_state != XTCP_CA_LOSS || xp->retransmits <= 1)
 		xtcp_set_ssthresh(xp);
 	xp->cwnd = xp->mss;
 	xp->cwnd_cnt = 0;

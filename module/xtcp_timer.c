@@ -126,14 +126,23 @@ static void xtcp_data_timeout(struct sock *sk)
 		xtcp_rearm_rtx(sk);
 		return;
 	}
-	if (xp->retransmits >= xtcp_retry_limit(sk) ||
-	    xtcp_user_timeout_expired(sk)) {
+	if (!xp->snd_wnd && !sock_flag(sk, SOCK_DEAD) &&
+	    (s32)(tcp_jiffies32 - xp->rcv_tstamp) <
+	    (s32)msecs_to_jiffies(READ_ONCE(xtcp_pernet(net)->rto_max_ms))) {
+		/*
+		 * The peer shrank its window to zero under data in flight
+		 * but still answers: the retransmissions are window probes
+		 * and do not count toward the limit (tcp_retransmit_timer()).
+		 */
+	} else if (xp->retransmits >= xtcp_retry_limit(sk) ||
+		   xtcp_user_timeout_expired(sk)) {
 		xtcp_write_timeout_abort(sk);
 		return;
+	} else {
+		xp->retransmits++;
 	}
 	XTCP_INC_STATS(net, XTCP_MIB_TIMEOUTS);
 	xtcp_cong_rto(sk);
-	xp->retransmits++;
 	xp->rto = xtcp_rto_next(net, xp->rto);
 	xtcp_write_xmit(sk, XTCP_PUSH_FORCE);
 	xtcp_rearm_rtx(sk);

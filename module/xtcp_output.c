@@ -499,6 +499,9 @@ void xtcp_write_xmit(struct sock *sk, int mode)
 			break;
 		}
 		WRITE_ONCE(xp->snd_nxt, xtcp_skb_end(skb));
+		/* Data soon after data came in: an exchange (pingpong). */
+		if ((s32)(tcp_jiffies32 - xp->lrcv) < (s32)XTCP_DELACK_MIN)
+			xp->pingpong = 1;
 		xp->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
 				NULL : skb->next;
 	}

@@ -363,8 +363,10 @@ static void xtcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		cb->end_seq = wnd_end;
 		cb->fin = 0;
 	}
-	if (cb->end_seq != cb->seq)
+	if (cb->end_seq != cb->seq) {
 		xtcp_measure_rcv(xp, skb, cb->end_seq - cb->seq);
+		xp->lrcv = tcp_jiffies32;
+	}
 
 	if (xtcp_after(cb->seq, xp->rcv_nxt)) {
 		/* A hole before it: keep it and send a duplicate ACK at once. */
@@ -524,6 +526,7 @@ static int xtcp_ack(struct sock *sk, struct sk_buff *skb)
 	u32 ack = ntohl(th->ack_seq);
 	u32 nwin = (u32)ntohs(th->window) << xp->snd_wscale;
 	u32 prior_una = xp->snd_una;
+	u32 prior_flight = xtcp_in_flight(xp);
 	bool win_changed = false;
 	u32 acked;
 
@@ -569,7 +572,7 @@ static int xtcp_ack(struct sock *sk, struct sk_buff *skb)
 	if (xp->ca_state == XTCP_CA_RECOVERY)
 		xtcp_cong_partial_ack(sk, acked);
 	else
-		xtcp_cong_ack(sk, acked);
+		xtcp_cong_ack(sk, acked, prior_flight);
 	xp->dupacks = 0;
 	xtcp_rearm_rtx(sk);
 	xtcp_check_space(sk);
@@ -712,7 +715,12 @@ void xtcp_cleanup_rbuf(struct sock *sk, int copied)
 			     (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |
 			      TCPF_FIN_WAIT2)))
 		return;
-	if (xp->ack_pending && skb_queue_empty(&sk->sk_receive_queue))
+	/*
+	 * The reader drained the queue: the ACK need not wait, unless less
+	 * than a segment is owed and an answer will carry it (pingpong).
+	 */
+	if (xp->ack_pending && skb_queue_empty(&sk->sk_receive_queue) &&
+	    (!xp->pingpong || xp->rcv_nxt - xp->rcv_wup >= xp->rcv_mss))
 		time_to_ack = true;
 	if (!time_to_ack && !(sk->sk_shutdown & RCV_SHUTDOWN)) {
 		u32 now = xtcp_rcv_wnd_end(xp) - xp->rcv_nxt;

@@ -229,6 +229,8 @@ static void xtcp_delack_work(struct sock *sk)
 	if (!xp->ack_pending ||
 	    (1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN | TCPF_SYN_SENT))
 		return;
+	/* The answer did not come in time: not an exchange after all. */
+	xp->pingpong = 0;
 	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_DELAYEDACKS);
 	xtcp_send_ack(sk);
 }

@@ -108,6 +108,20 @@ static void xtcp_probe_timeout(struct sock *sk)
 	xtcp_rearm_rtx(sk);
 }
 
+/*
+ * The peer shrank its window to zero under data in flight but still
+ * answers: retransmissions are window probes and do not count toward the
+ * limit (tcp_retransmit_timer()); an orphan gets no such grace.
+ */
+static bool xtcp_window_shrunk(const struct sock *sk)
+{
+	const struct xtcp_sock *xp = xtcp_sk(sk);
+	u32 max = msecs_to_jiffies(READ_ONCE(xtcp_pernet(sock_net(sk))->rto_max_ms));
+
+	return !xp->snd_wnd && !sock_flag(sk, SOCK_DEAD) &&
+	       (s32)(tcp_jiffies32 - xp->rcv_tstamp) < (s32)max;
+}
+
 /* tcp_retransmit_timer() for data and FIN. */
 static void xtcp_data_timeout(struct sock *sk)
 {
@@ -126,19 +140,12 @@ static void xtcp_data_timeout(struct sock *sk)
 		xtcp_rearm_rtx(sk);
 		return;
 	}
-	if (!xp->snd_wnd && !sock_flag(sk, SOCK_DEAD) &&
-	    (s32)(tcp_jiffies32 - xp->rcv_tstamp) <
-	    (s32)msecs_to_jiffies(READ_ONCE(xtcp_pernet(net)->rto_max_ms))) {
-		/*
-		 * The peer shrank its window to zero under data in flight
-		 * but still answers: the retransmissions are window probes
-		 * and do not count toward the limit (tcp_retransmit_timer()).
-		 */
-	} else if (xp->retransmits >= xtcp_retry_limit(sk) ||
-		   xtcp_user_timeout_expired(sk)) {
-		xtcp_write_timeout_abort(sk);
-		return;
-	} else {
+	if (!xtcp_window_shrunk(sk)) {
+		if (xp->retransmits >= xtcp_retry_limit(sk) ||
+		    xtcp_user_timeout_expired(sk)) {
+			xtcp_write_timeout_abort(sk);
+			return;
+		}
 		xp->retransmits++;
 	}
 	XTCP_INC_STATS(net, XTCP_MIB_TIMEOUTS);

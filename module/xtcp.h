@@ -168,6 +168,9 @@ struct xtcp_bind2_bucket;
  * @retransmits: RTO or probe expiries without progress (retry limit)
  * @quickack: segments still to ACK at once (slow start of the peer)
  * @rprobe: the recovery probe for the current head was sent
+ * @pingpong: interactive: our data answers the peer's quickly, so its
+ *	ACK rides on the answer (TCP's pingpong mode)
+ * @lrcv: jiffies of the last data received
  * @ack_pending: a delayed ACK is owed
  * @orphan_counted: counted in xtcp_net.orphans and CurrOrphans, on the
  *	orphan list, and not pinning the module (see xtcp_sock.c)
@@ -264,6 +267,7 @@ struct xtcp_sock {
 	u8				retransmits;
 	u8				quickack;
 	u8				rprobe;
+	u8				pingpong;
 	u8				ack_pending;
 	u8				orphan_counted;
 	struct list_head		orphan_node;
@@ -272,6 +276,7 @@ struct xtcp_sock {
 	u32				retrans_stamp;
 	u32				rcvq_space;
 	u32				rcvq_time;
+	u32				lrcv;
 	struct sk_buff			*send_head;
 	struct rb_root			ofo_root;
 	struct timer_list		delack_timer;
@@ -574,7 +579,7 @@ void xtcp_write_timeout_abort(struct sock *sk);
 void xtcp_cong_init(struct sock *sk);
 void xtcp_rtt_sample(struct sock *sk, long rtt);
 u32 xtcp_rto_now(const struct sock *sk);
-void xtcp_cong_ack(struct sock *sk, u32 acked);
+void xtcp_cong_ack(struct sock *sk, u32 acked, u32 prior_flight);
 void xtcp_cong_dupack(struct sock *sk);
 bool xtcp_cong_partial_ack(struct sock *sk, u32 acked);
 void xtcp_cong_rto(struct sock *sk);

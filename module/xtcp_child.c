@@ -156,7 +156,12 @@ void xtcp_child_abort(struct sock *child)
 		xtcp_send_active_reset(child);
 		xtcp_set_state(child, TCP_CLOSE);
 	}
+	/* A delayed ACK may be pending for data that came before accept(). */
+	xtcp_rtx_timer_stop(child, false);
+	xtcp_delack_stop(child, false);
 	xtcp_keepalive_stop(child);
+	xtcp_write_queue_purge(child);
+	xtcp_ofo_purge(child);
 	xtcp_put_port(child);
 	sock_orphan(child);
 	bh_unlock_sock(child);

@@ -101,17 +101,25 @@ void xtcp_rtt_sample(struct sock *sk, long rtt)
  * xtcp_cong_ack() - new data acknowledged outside recovery: grow cwnd
  * @sk: socket
  * @acked: bytes newly acknowledged
+ * @prior_flight: bytes in flight before this ACK
  *
  * Slow start with appropriate byte counting (L = 2 MSS, RFC 3465), then
  * one MSS per window's worth of acknowledged bytes.
  */
-void xtcp_cong_ack(struct sock *sk, u32 acked)
+void xtcp_cong_ack(struct sock *sk, u32 acked, u32 prior_flight)
 {
 	struct xtcp_sock *xp = xtcp_sk(sk);
 
 	if (xp->ca_state == XTCP_CA_LOSS &&
 	    !xtcp_before(xp->snd_una, xp->rtx_high))
 		xp->ca_state = XTCP_CA_OPEN;
+	/*
+	 * Grow only a window that was used (tcp_is_cwnd_limited()): one
+	 * limited by the peer's window or by the application would
+	 * otherwise grow without bound, and the send buffer with it.
+	 */
+	if (prior_flight * 2 < xp->cwnd)
+		return;
 	if (xp->cwnd < xp->ssthresh) {
 		xp->cwnd += min(acked, 2U * xp->mss);
 		return;
@@ -222,7 +230,7 @@ void xtcp_cong_rto(struct sock *sk)
 {
 	struct xtcp_sock *xp = xtcp_sk(sk);
 
-	if (xp->ca_state != XTCP_CA_LOSS || !xp->retransmits)
+	if (xp->ca_state != XTCP_CA_LOSS || xp->retransmits <= 1)
 		xtcp_set_ssthresh(xp);
 	xp->cwnd = xp->mss;
 	xp->cwnd_cnt = 0;

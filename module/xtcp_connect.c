@@ -9,6 +9,7 @@
 #include <net/ip.h>
 #include <net/route.h>
 #include <net/sock.h>
+#include <net/tcp.h>
 
 #include "xtcp.h"
 #include "xtcp_mib.h"
@@ -119,6 +120,7 @@ static int xtcp_v4_connect(struct sock *sk, struct xtcp_uaddr *uaddr,
 	xp->rcv_wscale = XTCP_RCV_WSCALE;
 	xp->rto = xtcp_rto_init(net);
 
+	xp->retrans_stamp = tcp_jiffies32;	/* the SYN's RTT sample */
 	err = xtcp_send_syn(sk);
 	if (err == -ENOBUFS)
 		goto failure;
@@ -250,6 +252,7 @@ void xtcp_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 	const struct tcphdr *th = tcp_hdr(skb);
 	struct xtcp_sock *xp = xtcp_sk(sk);
 	struct xtcp_opts opts;
+	u32 syn_stamp;
 
 	if (!th->ack || th->fin)
 		goto drop;	/* RST without ACK, bare SYN: ignored */
@@ -277,7 +280,11 @@ void xtcp_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 	xp->snd_wl1 = xp->irs;
 
 	xtcp_rtx_timer_stop(sk, false);
+	syn_stamp = xp->retrans_stamp;
 	xtcp_init_transfer(sk);
+	/* Karn: only a SYN sent once times the round trip. */
+	if (!xp->syn_retries)
+		xtcp_rtt_sample(sk, (s32)(tcp_jiffies32 - syn_stamp));
 	xtcp_set_state(sk, TCP_ESTABLISHED);
 	xtcp_send_ack(sk);
 	if (!sock_flag(sk, SOCK_DEAD)) {

@@ -85,6 +85,9 @@ void xtcp_init_transfer(struct sock *sk)
 	xp->quickack = XTCP_QUICKACKS;
 	xp->rcvq_space = 0;
 	xp->rcvq_time = tcp_jiffies32;
+	xp->lrcv = tcp_jiffies32 - XTCP_DELACK_MAX;
+	xp->pingpong = 0;
+	xp->rprobe = 0;
 	xp->probes_out = 0;
 	xp->rcv_tstamp = tcp_jiffies32;
 	xp->mss = 0;
@@ -363,7 +366,7 @@ static void xtcp_rcv_space_adjust(struct sock *sk, int copied)
 	if (!(sk->sk_userlocks & SOCK_RCVBUF_LOCK) &&
 	    xp->rcvq_space > ((u64)rcvbuf * xp->rcv_ratio >> 9)) {
 		rmem2 = READ_ONCE(xtcp_pernet(sock_net(sk))->rmem[2]);
-		want = ((u64)xp->rcvq_space << 10) / max_t(u32, xp->rcv_ratio, 1);
+		want = ((u64)xp->rcvq_space << 9) / max_t(u32, xp->rcv_ratio, 1);
 		if (want > rmem2)
 			want = rmem2;
 		if (want > rcvbuf)

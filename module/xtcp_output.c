@@ -379,13 +379,21 @@ void xtcp_rearm_rtx(struct sock *sk)
 		when = clamp_t(u32, limit > spent ? limit - spent : 1, 1, when);
 	}
 	/*
-	 * In recovery a lost retransmission shows only by silence: probe
-	 * the head again after two RTTs rather than a full RTO (RACK and
-	 * TLP find it sooner in TCP; without SACK this is what is left).
+	 * A lost retransmission, or a lost tail that leaves too few
+	 * segments behind it for duplicate ACKs, shows only by silence:
+	 * resend the head once after two RTTs rather than waiting a full
+	 * RTO (TCP's RACK and TLP find these sooner; without SACK this is
+	 * what is left). It costs one segment and no cwnd.
 	 */
-	if (xp->ca_state != XTCP_CA_OPEN && !xp->rprobe && xp->srtt &&
-	    xp->snd_una != xp->snd_nxt)
-		when = min_t(u32, when, max_t(u32, xp->srtt >> 2, HZ / 100 + 1));
+	if (!xp->rprobe && xp->srtt && xp->snd_una != xp->snd_nxt) {
+		u32 pto = max_t(u32, xp->srtt >> 2, HZ / 100 + 1);
+
+		/* One segment out: the peer may be delaying its ACK (TLP). */
+		if (xp->snd_nxt - xp->snd_una <= xp->mss)
+			pto = max_t(u32, pto, (xp->srtt >> 3) * 3 / 2 +
+					      XTCP_DELACK_MAX);
+		when = min(when, pto);
+	}
 	if (xp->snd_una != xp->snd_nxt || xp->send_head)
 		xtcp_rtx_timer_arm(sk, when);
 	else
@@ -491,6 +499,9 @@ void xtcp_write_xmit(struct sock *sk, int mode)
 			break;
 		}
 		WRITE_ONCE(xp->snd_nxt, xtcp_skb_end(skb));
+		/* Data soon after data came in: an exchange (pingpong). */
+		if ((s32)(tcp_jiffies32 - xp->lrcv) < (s32)XTCP_DELACK_MIN)
+			xp->pingpong = 1;
 		xp->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
 				NULL : skb->next;
 	}

@@ -357,19 +357,24 @@ static void xtcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		xtcp_send_ack(sk);
 		goto drop;
 	}
-	/* Trim what lies beyond the window we announced (and its FIN). */
-	if (xtcp_after(cb->end_seq + cb->fin, wnd_end)) {
+	/*
+	 * Trim data beyond the window we announced (and a FIN after it). A
+	 * FIN right after the data is taken even at the edge: it costs no
+	 * memory, and a peer facing a zero window may send only that.
+	 */
+	if (xtcp_after(cb->end_seq, wnd_end)) {
 		XTCP_INC_STATS(net, XTCP_MIB_OUTOFWINDOW);
 		if (!xtcp_after(wnd_end, cb->seq)) {
 			xtcp_send_ack(sk);
 			goto drop;
 		}
-		if (xtcp_after(cb->end_seq, wnd_end))
-			cb->end_seq = wnd_end;
+		cb->end_seq = wnd_end;
 		cb->fin = 0;
 	}
-	if (cb->end_seq != cb->seq)
+	if (cb->end_seq != cb->seq) {
 		xtcp_measure_rcv(xp, skb, cb->end_seq - cb->seq);
+		xp->lrcv = tcp_jiffies32;
+	}
 
 	if (xtcp_after(cb->seq, xp->rcv_nxt)) {
 		/* A hole before it: keep it and send a duplicate ACK at once. */
@@ -529,6 +534,7 @@ static int xtcp_ack(struct sock *sk, struct sk_buff *skb)
 	u32 ack = ntohl(th->ack_seq);
 	u32 nwin = (u32)ntohs(th->window) << xp->snd_wscale;
 	u32 prior_una = xp->snd_una;
+	u32 prior_flight = xtcp_in_flight(xp);
 	bool win_changed = false;
 	u32 acked;
 
@@ -537,8 +543,14 @@ static int xtcp_ack(struct sock *sk, struct sk_buff *skb)
 		xtcp_send_ack(sk);
 		return -1;
 	}
-	if (xtcp_before(ack, prior_una))
+	if (xtcp_before(ack, prior_una)) {
+		/* Older than any window we had: not this connection's. */
+		if (xtcp_before(ack, prior_una - xp->max_window)) {
+			xtcp_send_ack(sk);	/* challenge ACK */
+			return -1;
+		}
 		return 0;	/* old: ignore the ACK, keep the data */
+	}
 
 	if (xtcp_may_update_window(xp, ack, cb->seq, nwin)) {
 		if (xp->snd_wnd != nwin) {
@@ -568,7 +580,7 @@ static int xtcp_ack(struct sock *sk, struct sk_buff *skb)
 	if (xp->ca_state == XTCP_CA_RECOVERY)
 		xtcp_cong_partial_ack(sk, acked);
 	else
-		xtcp_cong_ack(sk, acked);
+		xtcp_cong_ack(sk, acked, prior_flight);
 	xp->dupacks = 0;
 	xtcp_rearm_rtx(sk);
 	xtcp_check_space(sk);
@@ -711,7 +723,12 @@ void xtcp_cleanup_rbuf(struct sock *sk, int copied)
 			     (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |
 			      TCPF_FIN_WAIT2)))
 		return;
-	if (xp->ack_pending && skb_queue_empty(&sk->sk_receive_queue))
+	/*
+	 * The reader drained the queue: the ACK need not wait, unless less
+	 * than a segment is owed and an answer will carry it (pingpong).
+	 */
+	if (xp->ack_pending && skb_queue_empty(&sk->sk_receive_queue) &&
+	    (!xp->pingpong || xp->rcv_nxt - xp->rcv_wup >= xp->rcv_mss))
 		time_to_ack = true;
 	if (!time_to_ack && !(sk->sk_shutdown & RCV_SHUTDOWN)) {
 		u32 now = xtcp_rcv_wnd_end(xp) - xp->rcv_nxt;

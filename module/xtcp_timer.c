@@ -108,6 +108,20 @@ static void xtcp_probe_timeout(struct sock *sk)
 	xtcp_rearm_rtx(sk);
 }
 
+/*
+ * The peer shrank its window to zero under data in flight but still
+ * answers: retransmissions are window probes and do not count toward the
+ * limit (tcp_retransmit_timer()); an orphan gets no such grace.
+ */
+static bool xtcp_window_shrunk(const struct sock *sk)
+{
+	const struct xtcp_sock *xp = xtcp_sk(sk);
+	u32 max = msecs_to_jiffies(READ_ONCE(xtcp_pernet(sock_net(sk))->rto_max_ms));
+
+	return !xp->snd_wnd && !sock_flag(sk, SOCK_DEAD) &&
+	       (s32)(tcp_jiffies32 - xp->rcv_tstamp) < (s32)max;
+}
+
 /* tcp_retransmit_timer() for data and FIN. */
 static void xtcp_data_timeout(struct sock *sk)
 {
@@ -119,21 +133,23 @@ static void xtcp_data_timeout(struct sock *sk)
 			xtcp_probe_timeout(sk);
 		return;
 	}
-	if (xp->ca_state != XTCP_CA_OPEN && !xp->rprobe && xp->srtt) {
+	if (!xp->rprobe && xp->srtt) {
 		/* The recovery probe (xtcp_rearm_rtx()): resend the head. */
 		xp->rprobe = 1;
 		xtcp_retransmit_head(sk);
 		xtcp_rearm_rtx(sk);
 		return;
 	}
-	if (xp->retransmits >= xtcp_retry_limit(sk) ||
-	    xtcp_user_timeout_expired(sk)) {
-		xtcp_write_timeout_abort(sk);
-		return;
+	if (!xtcp_window_shrunk(sk)) {
+		if (xp->retransmits >= xtcp_retry_limit(sk) ||
+		    xtcp_user_timeout_expired(sk)) {
+			xtcp_write_timeout_abort(sk);
+			return;
+		}
+		xp->retransmits++;
 	}
 	XTCP_INC_STATS(net, XTCP_MIB_TIMEOUTS);
 	xtcp_cong_rto(sk);
-	xp->retransmits++;
 	xp->rto = xtcp_rto_next(net, xp->rto);
 	xtcp_write_xmit(sk, XTCP_PUSH_FORCE);
 	xtcp_rearm_rtx(sk);
@@ -220,6 +236,8 @@ static void xtcp_delack_work(struct sock *sk)
 	if (!xp->ack_pending ||
 	    (1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN | TCPF_SYN_SENT))
 		return;
+	/* The answer did not come in time: not an exchange after all. */
+	xp->pingpong = 0;
 	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_DELAYEDACKS);
 	xtcp_send_ack(sk);
 }

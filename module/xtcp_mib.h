@@ -42,8 +42,8 @@ enum xtcp_mib_field {
 	XTCP_MIB_DELAYEDACKS,		/* ACKs sent by the delayed-ACK timer */
 	XTCP_MIB_ZEROWINDOWPROBES,	/* window probes sent */
 	XTCP_MIB_INRSTS,		/* RST segments accepted */
-	XTCP_MIB_ABORTONDATA,		/* close() with unread data -> RST */
-	XTCP_MIB_ABORTONCLOSE,		/* SO_LINGER {1,0} abort */
+	XTCP_MIB_ABORTONDATA,		/* data after close/SHUT_RD, SO_LINGER {1,0} */
+	XTCP_MIB_ABORTONCLOSE,		/* close() with unread data -> RST */
 	XTCP_MIB_ABORTONTIMEOUT,	/* connection dropped by retransmit limit */
 	XTCP_MIB_ABORTONLINGER,		/* orphaned FIN_WAIT2 timed out */
 	XTCP_MIB_ABORTONMEMORY,		/* orphan dropped: too many orphans */

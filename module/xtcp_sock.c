@@ -243,11 +243,12 @@ static void xtcp_close(struct sock *sk, long timeout)
 		/* nothing on the wire */
 	} else if (unread) {
 		/* RFC 2525 2.17: the peer learns its data was not read. */
-		XTCP_INC_STATS(net, XTCP_MIB_ABORTONDATA);
+		XTCP_INC_STATS(net, XTCP_MIB_ABORTONCLOSE);
 		xtcp_send_active_reset(sk);
 		xtcp_done(sk);
 	} else if (sock_flag(sk, SOCK_LINGER) && !sk->sk_lingertime) {
-		XTCP_INC_STATS(net, XTCP_MIB_ABORTONCLOSE);
+		/* TCP counts a zero linger here too (tcp_close()). */
+		XTCP_INC_STATS(net, XTCP_MIB_ABORTONDATA);
 		xtcp_disconnect(sk, 0);
 	} else if (xtcp_close_state(sk)) {
 		xtcp_send_fin(sk);

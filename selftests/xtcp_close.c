@@ -206,19 +206,18 @@ static int wait_reset(int fd, int ms)
 }
 
 /*
- * The counters of the two aborts. XTCP's follow their names (xtcp_mib.h):
- * AbortOnData = closed with unread data, AbortOnClose = SO_LINGER {1,0}.
- * Linux TCP counts them the other way round (tcp_close(): unread data bumps
- * TCPAbortOnClose, a zero linger TCPAbortOnData).
+ * The counters of the two aborts, as Linux's tcp_close() counts them (and
+ * XTCP the same way, xtcp_mib.h): unread data bumps (TCP)AbortOnClose, a
+ * zero linger (TCP)AbortOnData.
  */
 static const char *abort_unread_mib(const struct xfam *f)
 {
-	return is_xtcp(f) ? "AbortOnData" : "TCPAbortOnClose";
+	return is_xtcp(f) ? "AbortOnClose" : "TCPAbortOnClose";
 }
 
 static const char *abort_linger0_mib(const struct xfam *f)
 {
-	return is_xtcp(f) ? "AbortOnClose" : "TCPAbortOnData";
+	return is_xtcp(f) ? "AbortOnData" : "TCPAbortOnData";
 }
 
 /* RFC 2525: close() with unread received data resets the connection. */

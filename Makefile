@@ -80,10 +80,11 @@ bench:
 CHECKPATCH = $(KSRC)/scripts/checkpatch.pl --no-tree --strict --quiet --show-types \
 	--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES
 # Kernel code strictly; userspace tests may use stdint types like other
-# kselftests do.
+# kselftests do, and their helpers return positive errnos to compare with
+# errno and SO_ERROR, which are positive in userspace.
 style:
 	@$(CHECKPATCH) -f module/*.[ch] include/uapi/linux/xtcp.h selftests/gate/*.c
-	@$(CHECKPATCH) --ignore PREFER_KERNEL_TYPES,SPLIT_STRING -f $(wildcard selftests/*.[ch] scripts/bench/*.[ch])
+	@$(CHECKPATCH) --ignore PREFER_KERNEL_TYPES,SPLIT_STRING,USE_NEGATIVE_ERRNO -f $(wildcard selftests/*.[ch] scripts/bench/*.[ch])
 
 check-static:
 	$(call mirror,static)

@@ -82,3 +82,26 @@ wait_for() {
 		sleep 0.1
 	done
 }
+
+# For tests that unload and reload xtcp.ko (needs XTCP_KO, set by
+# scripts/vm-run): sets MOD, SYS and PARAMS (the loaded module's ip_proto),
+# defines load() and makes sure the module is loaded again on exit, so
+# later tests still have it.
+module_setup() {
+	[ -n "${XTCP_KO:-}" ] ||
+		skip_all "XTCP_KO not set (run inside scripts/vm-run)"
+	[ -r "$XTCP_KO" ] || skip_all "XTCP_KO=$XTCP_KO not readable"
+	MOD=$(basename "$XTCP_KO" .ko)
+	MOD=${MOD//-/_}
+	SYS=/sys/module/$MOD
+	[ -d "$SYS" ] || skip_all "module $MOD is not loaded"
+	PARAMS=()
+	[ -r "$SYS/parameters/ip_proto" ] &&
+		PARAMS+=("ip_proto=$(cat "$SYS/parameters/ip_proto")")
+	on_exit load
+}
+
+load() {
+	[ -d "$SYS" ] && return 0
+	insmod "$XTCP_KO" "${PARAMS[@]}"
+}

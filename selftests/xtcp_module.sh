@@ -14,28 +14,11 @@
 . "$(dirname "$0")/lib.sh"
 
 require_root
-[ -n "${XTCP_KO:-}" ] || skip_all "XTCP_KO not set (run inside scripts/vm-run)"
-[ -r "$XTCP_KO" ] || skip_all "XTCP_KO=$XTCP_KO not readable"
 require_cmd insmod rmmod
+module_setup
 
 TOOL="$XTCP_TESTDIR/xtcp_tool"
-MOD=$(basename "$XTCP_KO" .ko)
-MOD=${MOD//-/_}
-SYS=/sys/module/$MOD
 RELOADS=${XTCP_RELOADS:-50}
-
-[ -d "$SYS" ] || skip_all "module $MOD is not loaded"
-
-# Load again with the parameters the runner used.
-PARAMS=()
-[ -r "$SYS/parameters/ip_proto" ] &&
-	PARAMS+=("ip_proto=$(cat "$SYS/parameters/ip_proto")")
-
-load() {
-	[ -d "$SYS" ] && return 0
-	insmod "$XTCP_KO" "${PARAMS[@]}"
-}
-on_exit load
 
 loaded()   { [ -d "$SYS" ]; }
 unloaded() { [ ! -d "$SYS" ]; }

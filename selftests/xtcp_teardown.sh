@@ -15,28 +15,12 @@
 . "$(dirname "$0")/lib.sh"
 
 require_root
-[ -n "${XTCP_KO:-}" ] || skip_all "XTCP_KO not set (run inside scripts/vm-run)"
-[ -r "$XTCP_KO" ] || skip_all "XTCP_KO=$XTCP_KO not readable"
 require_cmd insmod ip
+module_setup
 
 TOOL="$XTCP_TESTDIR/xtcp_tool"
 BURST="$XTCP_TESTDIR/xtcp_burst"
-MOD=$(basename "$XTCP_KO" .ko)
-MOD=${MOD//-/_}
-SYS=/sys/module/$MOD
 N=${XTCP_BURST:-64}
-
-[ -d "$SYS" ] || skip_all "module $MOD is not loaded"
-
-PARAMS=()
-[ -r "$SYS/parameters/ip_proto" ] &&
-	PARAMS+=("ip_proto=$(cat "$SYS/parameters/ip_proto")")
-
-load() {
-	[ -d "$SYS" ] && return 0
-	insmod "$XTCP_KO" "${PARAMS[@]}"
-}
-on_exit load
 
 # delete_module until it works (sockets are freed after an RCU grace
 # period); prints the last refusal on failure.

@@ -195,7 +195,7 @@ static void xtcp_fin(struct sock *sk)
 		xtcp_set_state(sk, TCP_CLOSING);
 		break;
 	case TCP_FIN_WAIT2:
-		xtcp_send_ack(sk);
+		/* The caller ACKed the FIN already: one ACK, as tcp_fin(). */
 		xtcp_time_wait(sk, TCP_TIME_WAIT, xtcp_tw_timeout(net));
 		break;
 	default:

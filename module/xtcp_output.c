@@ -231,13 +231,8 @@ int xtcp_send_syn(struct sock *sk)
 	return xtcp_transmit(sk, skb);
 }
 
-/**
- * xtcp_send_ack() - send a pure ACK for rcv_nxt, with the current window
- * @sk: connected socket; its lock held
- *
- * Return: 0 or an error (nothing to undo).
- */
-int xtcp_send_ack(struct sock *sk)
+/* A pure ACK of rcv_nxt with the current window, carrying @seq. */
+static int xtcp_send_ack_seq(struct sock *sk, u32 seq)
 {
 	struct inet_sock *inet = inet_sk(sk);
 	struct xtcp_sock *xp = xtcp_sk(sk);
@@ -247,12 +242,23 @@ int xtcp_send_ack(struct sock *sk)
 	skb = xtcp_alloc_skb(0, GFP_ATOMIC);
 	if (!skb)
 		return -ENOBUFS;
-	xtcp_push_header(skb, inet->inet_sport, inet->inet_dport, xp->snd_nxt,
+	xtcp_push_header(skb, inet->inet_sport, inet->inet_dport, seq,
 			 xp->rcv_nxt, XTCP_ACK, xtcp_rcv_window(sk), 0, -1);
 	err = xtcp_transmit(sk, skb);
 	if (!err)
 		xtcp_ack_sent(sk);
 	return err;
+}
+
+/**
+ * xtcp_send_ack() - send a pure ACK for rcv_nxt, with the current window
+ * @sk: connected socket; its lock held
+ *
+ * Return: 0 or an error (nothing to undo).
+ */
+int xtcp_send_ack(struct sock *sk)
+{
+	return xtcp_send_ack_seq(sk, xtcp_sk(sk)->snd_nxt);
 }
 
 /*
@@ -534,21 +540,7 @@ void xtcp_push_pending(struct sock *sk)
  */
 int xtcp_send_probe(struct sock *sk)
 {
-	struct inet_sock *inet = inet_sk(sk);
-	struct xtcp_sock *xp = xtcp_sk(sk);
-	struct sk_buff *skb;
-	int err;
-
-	skb = xtcp_alloc_skb(0, GFP_ATOMIC);
-	if (!skb)
-		return -ENOBUFS;
-	xtcp_push_header(skb, inet->inet_sport, inet->inet_dport,
-			 xp->snd_una - 1, xp->rcv_nxt, XTCP_ACK,
-			 xtcp_rcv_window(sk), 0, -1);
-	err = xtcp_transmit(sk, skb);
-	if (!err)
-		xtcp_ack_sent(sk);
-	return err;
+	return xtcp_send_ack_seq(sk, xtcp_sk(sk)->snd_una - 1);
 }
 
 /**

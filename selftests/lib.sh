@@ -95,6 +95,7 @@ module_setup() {
 	MOD=${MOD//-/_}
 	SYS=/sys/module/$MOD
 	[ -d "$SYS" ] || skip_all "module $MOD is not loaded"
+	TOOL="$XTCP_TESTDIR/xtcp_tool"
 	PARAMS=()
 	[ -r "$SYS/parameters/ip_proto" ] &&
 		PARAMS+=("ip_proto=$(cat "$SYS/parameters/ip_proto")")
@@ -104,4 +105,30 @@ module_setup() {
 load() {
 	[ -d "$SYS" ] && return 0
 	insmod "$XTCP_KO" "${PARAMS[@]}"
+}
+
+# probe_is WANT: xtcp_tool probe exits 0 (family works) or 3 (EAFNOSUPPORT)
+probe_is() {
+	local rc
+	"$TOOL" probe
+	rc=$?
+	[ "$rc" = "$1" ] && return 0
+	log "socket(AF_XTCP): probe exit $rc, want $1"
+	return 1
+}
+
+# unload SECS: delete_module until it works (sockets are freed after an RCU
+# grace period); logs the last refusal on failure.
+unload() {
+	local end r
+	end=$(( $(date +%s) + $1 ))
+	while :; do
+		r=$("$TOOL" delmod "$MOD")
+		[ "$r" = ok ] && return 0
+		if [ "$(date +%s)" -ge "$end" ]; then
+			log "delete_module: $r, refcnt $(cat "$SYS/refcnt" 2>/dev/null)"
+			return 1
+		fi
+		sleep 0.2
+	done
 }

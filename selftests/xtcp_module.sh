@@ -17,38 +17,10 @@ require_root
 require_cmd insmod rmmod
 module_setup
 
-TOOL="$XTCP_TESTDIR/xtcp_tool"
 RELOADS=${XTCP_RELOADS:-50}
 
 loaded()   { [ -d "$SYS" ]; }
 unloaded() { [ ! -d "$SYS" ]; }
-
-# probe_is WANT: xtcp_tool probe exits 0 (family works) or 3 (EAFNOSUPPORT)
-probe_is() {
-	local rc
-	"$TOOL" probe
-	rc=$?
-	[ "$rc" = "$1" ] && return 0
-	log "socket(AF_XTCP): probe exit $rc, want $1"
-	return 1
-}
-
-# rmmod, retrying while the module is still in use (sockets and request
-# socks may be freed after an RCU grace period or by a work item).
-rmmod_wait() {
-	local secs=$1 end
-	end=$(( $(date +%s) + secs ))
-	while ! rmmod "$MOD" 2>"$XTCP_SCRATCH/rmmod.err.$$"; do
-		if [ "$(date +%s)" -ge "$end" ]; then
-			log "rmmod: $(cat "$XTCP_SCRATCH/rmmod.err.$$")"
-			log "refcnt: $(cat "$SYS/refcnt" 2>/dev/null)"
-			rm -f "$XTCP_SCRATCH/rmmod.err.$$"
-			return 1
-		fi
-		sleep 0.2
-	done
-	rm -f "$XTCP_SCRATCH/rmmod.err.$$"
-}
 
 test_rmmod_busy() {
 	local out="$XTCP_SCRATCH/hold.$$" pid r refcnt
@@ -79,7 +51,7 @@ test_rmmod_busy() {
 	kill "$pid"
 	wait "$pid"
 	rm -f "$out"
-	if ! rmmod_wait 10; then
+	if ! unload 10; then
 		fail "rmmod_busy: rmmod still refused after the socket was closed"
 		return
 	fi
@@ -123,7 +95,7 @@ test_unload_halfopen() {
 	fi
 	# The listener is closed and both netns are gone; request socks and
 	# their SYN-ACK timers (2 s, 5 retries) may still be pending.
-	if ! rmmod_wait 30; then
+	if ! unload 30; then
 		fail "unload_halfopen: rmmod refused after every socket was closed"
 		return
 	fi
@@ -133,7 +105,7 @@ test_unload_halfopen() {
 	# Again, unloading immediately (no grace for timers to run).
 	out=$("$TOOL" halfopen xtcp 8)
 	[ "$out" = "halfopen 8" ] || { fail "unload_halfopen: second run ($out)"; return; }
-	rmmod_wait 30 || fail "unload_halfopen: second rmmod refused"
+	unload 30 || fail "unload_halfopen: second rmmod refused"
 	load || fail "unload_halfopen: insmod failed"
 	pass "unload with half-open requests pending"
 }

@@ -18,34 +18,8 @@ require_root
 require_cmd insmod ip
 module_setup
 
-TOOL="$XTCP_TESTDIR/xtcp_tool"
 BURST="$XTCP_TESTDIR/xtcp_burst"
 N=${XTCP_BURST:-64}
-
-# delete_module until it works (sockets are freed after an RCU grace
-# period); prints the last refusal on failure.
-unload() {
-	local end r
-	end=$(( $(date +%s) + $1 ))
-	while :; do
-		r=$("$TOOL" delmod "$MOD")
-		[ "$r" = ok ] && return 0
-		if [ "$(date +%s)" -ge "$end" ]; then
-			log "delete_module: $r, refcnt $(cat "$SYS/refcnt" 2>/dev/null)"
-			return 1
-		fi
-		sleep 0.2
-	done
-}
-
-probe_is() {
-	local rc
-	"$TOOL" probe
-	rc=$?
-	[ "$rc" = "$1" ] && return 0
-	log "socket(AF_XTCP): probe exit $rc, want $1"
-	return 1
-}
 
 # burst NS PORT: N connections ending in TIME_WAIT inside NS
 burst() {

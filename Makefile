@@ -18,15 +18,18 @@
 XTCP_CACHE ?= /var/cache/xtcp
 export XTCP_CACHE
 REPO := $(abspath .)
-STOCK_KVER ?= $(shell ls -1 /boot/ 2>/dev/null | sed -n 's/^vmlinuz-\(6\.12\..*-amd64\)$$/\1/p' | sort -V | tail -1)
-STOCK_KDIR ?= /lib/modules/$(STOCK_KVER)/build
+# Debian's stock kernels are unpacked in the cache (scripts/kernels), not
+# installed: stock (6.12), stock-6.1, stock-7.3. Each is a flavour.
+STOCK_FLAVOURS := stock stock-6.1 stock-7.3
+STOCK_KDIR = $(shell scripts/kernels kdir stock)
 KDIR ?= $(STOCK_KDIR)
 FLAVOUR ?= $(if $(filter $(origin KDIR),command line environment),custom,stock)
 KSRC = $(shell scripts/ksrc)
 KSFT_DIR = $(KSRC)/tools/testing/selftests
 J ?= $(shell nproc)
 
-.PHONY: all module module-stock module-debug gate-stock gate-debug \
+.PHONY: all module module-debug gate-debug kernels \
+	$(addprefix module-,$(STOCK_FLAVOURS)) $(addprefix gate-,$(STOCK_FLAVOURS)) \
 	selftests check demo bench style check-static clean setup kernel
 
 all: module
@@ -36,6 +39,10 @@ setup:
 
 kernel:
 	@scripts/build-kernel >/dev/null
+
+# Download and unpack the stock kernels into the cache.
+kernels:
+	@scripts/kernels fetch $(STOCK_FLAVOURS)
 
 # $(call mirror,flavour,srcdir-list): refresh build/<flavour>'s symlinks.
 define mirror
@@ -51,17 +58,19 @@ module:
 	$(call mirror,$(FLAVOUR))
 	$(MAKE) -C $(KDIR) M=$(REPO)/build/$(FLAVOUR) -j$(J) modules
 
-module-stock:
-	@$(MAKE) --no-print-directory module KDIR=$(STOCK_KDIR) FLAVOUR=stock
+$(addprefix module-,$(STOCK_FLAVOURS)): module-%:
+	@kdir=$$(scripts/kernels kdir $*) && \
+		$(MAKE) --no-print-directory module KDIR=$$kdir FLAVOUR=$*
 
 module-debug: kernel
 	@$(MAKE) --no-print-directory module KDIR=$$(scripts/build-kernel --print-dir) FLAVOUR=debug
 
 # A module that only WARNs on load: proves the VM gate can fail.
-gate-stock gate-debug: gate-%: $(if $(filter gate-debug,$(MAKECMDGOALS)),kernel)
+gate-debug: kernel
+gate-debug $(addprefix gate-,$(STOCK_FLAVOURS)): gate-%:
 	$(call mirror,$*)
-	@$(MAKE) -s -C $(if $(filter debug,$*),$$(scripts/build-kernel --print-dir),$(STOCK_KDIR)) \
-		M=$(REPO)/build/$*/gate modules
+	@kdir=$(if $(filter debug,$*),$$(scripts/build-kernel --print-dir),$$(scripts/kernels kdir $*)) && \
+		$(MAKE) -s -C $$kdir M=$(REPO)/build/$*/gate modules
 
 selftests:
 	@$(MAKE) --no-print-directory -C selftests OUTPUT=$(REPO)/build/selftests KSFT_DIR=$(KSFT_DIR)

@@ -2,7 +2,10 @@
 #
 # XTCP top-level Makefile. The module's object list is in ./Kbuild.
 #
-#   make                   build xtcp.ko for KDIR (default: the stock kernel)
+#   make                   build xtcp.ko for the running kernel, in
+#                          build/$(uname -r)/ (KDIR=/path/to/headers:
+#                          another kernel, in build/custom/)
+#   make module-stock[-6.1|-7.3]  for a stock kernel of the cache
 #   make check             setup, build for both test kernels, run the whole
 #                          suite in the VM on the debug then the stock kernel
 #   make demo              boot the VM and show XTCP at work
@@ -22,8 +25,11 @@ REPO := $(abspath .)
 # installed: stock (6.12), stock-6.1, stock-7.3. Each is a flavour.
 STOCK_FLAVOURS := stock stock-6.1 stock-7.3
 STOCK_KDIR = $(shell scripts/kernels kdir stock)
-KDIR ?= $(STOCK_KDIR)
-FLAVOUR ?= $(if $(filter $(origin KDIR),command line environment),custom,stock)
+# As every out-of-tree module: the running kernel's headers by default.
+KVER ?= $(shell uname -r)
+KDIR_SET := $(filter $(origin KDIR),command line environment)
+KDIR ?= /lib/modules/$(KVER)/build
+FLAVOUR ?= $(if $(KDIR_SET),custom,$(KVER))
 KSRC = $(shell scripts/ksrc)
 KSFT_DIR = $(KSRC)/tools/testing/selftests
 J ?= $(shell nproc)
@@ -55,6 +61,14 @@ define mirror
 endef
 
 module:
+	@test -f $(KDIR)/Makefile || { \
+		echo "xtcp: no kernel headers in $(KDIR)." >&2; \
+		$(if $(KDIR_SET),echo "xtcp: KDIR= must be a kernel build or headers tree." >&2;, \
+		echo "xtcp: install the running kernel's headers, Debian's package" >&2; \
+		echo "xtcp: linux-headers-$(KVER): apt-get install linux-headers-$(KVER)" >&2; \
+		echo "xtcp: or build for another kernel: make KDIR=/path/to/headers," >&2; \
+		echo "xtcp: make module-stock[-6.1|-7.3] (Documentation/kernels.rst)." >&2;) \
+		exit 1; }
 	$(call mirror,$(FLAVOUR))
 	$(MAKE) -C $(KDIR) M=$(REPO)/build/$(FLAVOUR) -j$(J) modules
 
@@ -95,9 +109,11 @@ style:
 	@$(CHECKPATCH) -f module/*.[ch] include/uapi/linux/xtcp.h selftests/gate/*.c
 	@$(CHECKPATCH) --ignore PREFER_KERNEL_TYPES,SPLIT_STRING,USE_NEGATIVE_ERRNO -f $(wildcard selftests/*.[ch] scripts/bench/*.[ch])
 
+# Against KDIR= if given, else the stock 6.12 headers of the cache.
+STATIC_KDIR = $(if $(KDIR_SET),$(KDIR),$(STOCK_KDIR))
 check-static:
 	$(call mirror,static)
-	$(MAKE) -C $(KDIR) M=$(REPO)/build/static C=2 W=1 -j$(J) modules
+	$(MAKE) -C $(STATIC_KDIR) M=$(REPO)/build/static C=2 W=1 -j$(J) modules
 
 compile_commands.json: module
 	$(KSRC)/scripts/clang-tools/gen_compile_commands.py -d $(KDIR) \

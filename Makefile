@@ -8,6 +8,7 @@
 #   make module-stock[-6.1|-7.3]  for a stock kernel of the cache
 #   make check             setup, build for both test kernels, run the whole
 #                          suite in the VM on the debug then the stock kernel
+#   make check T=NAME[:CASE]  only that test (or case) on the debug kernel
 #   make demo              boot the VM and show XTCP at work
 #   make bench [QUICK=1]   benchmarks against Linux TCP, as ratios
 #   make style             checkpatch --strict on every source file

@@ -8,7 +8,8 @@
  * each moves a few bytes both ways, and the connecting end closes first,
  * so N TIME_WAIT entries are left behind (and the FIN exchange of each has
  * run to the end). Prints "timewait K" with the number of entries seen in
- * /proc and exits 0 when K >= N, 1 otherwise.
+ * /proc and exits 0 when K >= N, 1 otherwise (or at once when a step,
+ * the accepted end's EOF included, fails).
  */
 #include "xtcp_lib.h"
 
@@ -56,8 +57,10 @@ int main(int argc, char **argv)
 		}
 		/* active close by the connecting end; the accepted end follows */
 		close(c);
-		if (recv(s, b, 1, 0) != 0)
+		if (recv(s, b, 1, 0) != 0) {
 			fprintf(stderr, "conn %d: no EOF at the accepted end\n", i);
+			return 1;
+		}
 		close(s);
 	}
 	close(l);

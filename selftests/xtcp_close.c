@@ -364,7 +364,7 @@ TEST_F_TIMEOUT(cl, linger_link_down, 60)
 	int s, c;
 
 	if (run("command -v tc >/dev/null"))
-		SKIP(return, "tc not available");
+		SKIP_OUTSIDE_VM(return, "tc not available");
 	ASSERT_EQ(0, lo_pair(f, PORT, &s, &c));
 	guard_timeouts(s, 20);
 	ASSERT_EQ(0, netem_set("lo", "loss 100%"));
@@ -397,7 +397,7 @@ TEST_F_TIMEOUT(cl, retrans_timeout, 90)
 	int s, c, ev;
 
 	if (run("command -v tc >/dev/null"))
-		SKIP(return, "tc not available");
+		SKIP_OUTSIDE_VM(return, "tc not available");
 	if (is_xtcp(f)) {
 		ASSERT_EQ(0, sysctl_set("net.xtcp.retries2", "3"));
 		ASSERT_EQ(0, sysctl_set("net.xtcp.rto_max_ms", "800"));
@@ -443,7 +443,7 @@ TEST_F_TIMEOUT(cl, user_timeout, 90)
 	ssize_t n;
 
 	if (run("command -v tc >/dev/null"))
-		SKIP(return, "tc not available");
+		SKIP_OUTSIDE_VM(return, "tc not available");
 	ASSERT_EQ(TCP_USER_TIMEOUT, XTCP_USER_TIMEOUT);
 	ASSERT_EQ(0, lo_pair(f, PORT, &s, &c));
 	guard_timeouts(s, 30);

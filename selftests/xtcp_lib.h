@@ -8,7 +8,7 @@
  * (Linux TCP, the reference) and once with AF_XTCP/IPPROTO_XTCP, and asserts
  * identical results. The AF_XTCP variant SKIPs when the family is not
  * registered (socket() fails with EAFNOSUPPORT), e.g. on a host without
- * xtcp.ko.
+ * xtcp.ko; inside the test VM, where the module is loaded, it fails.
  */
 #ifndef XTCP_SELFTEST_LIB_H
 #define XTCP_SELFTEST_LIB_H
@@ -300,11 +300,37 @@ static inline int ns_enter(int nsfd)
 	return setns(nsfd, CLONE_NEWNET);
 }
 
+/*
+ * Inside scripts/vm-run with the module loaded (XTCP_KO set), where setup
+ * installed ethtool, tc and tshark, nothing a test needs may be missing.
+ */
+static inline bool xtcp_in_vm(void)
+{
+	const char *ko = getenv("XTCP_KO");
+
+	return ko && *ko;
+}
+
+/*
+ * SKIP for a missing capability (no AF_XTCP, no tc, no ethtool) only
+ * outside the test VM: inside it the same condition fails the test. A
+ * macro, so it works whichever of this file and kselftest_harness.h comes
+ * first.
+ */
+#define SKIP_OUTSIDE_VM(statement, fmt, ...) do {			\
+	if (xtcp_in_vm()) {						\
+		TH_LOG("missing in the test VM: " fmt, ##__VA_ARGS__);	\
+		ASSERT_TRUE(false);					\
+	}								\
+	SKIP(statement, fmt, ##__VA_ARGS__);				\
+} while (0)
+
 #ifdef __KSELFTEST_HARNESS_H
 /*
  * Fixture setup common to all API tests: SKIP the AF_XTCP variant when the
- * family is not registered, then move this test into a fresh netns so
- * sysctl changes and port use never touch anyone else. Returns true when
+ * family is not registered (a failure inside the test VM), then move this
+ * test into a fresh netns so sysctl changes and port use never touch
+ * anyone else. Returns true when
  * the test was SKIPped; the caller then returns at once:
  *
  *	if (xtcp_setup_netns(_metadata, &variant->f))
@@ -318,7 +344,7 @@ static inline bool xtcp_setup_netns(struct __test_metadata *_metadata,
 	int e = xfam_probe(f);
 
 	if (e == EAFNOSUPPORT && is_xtcp(f))
-		SKIP(return true, "AF_XTCP not registered (xtcp.ko not loaded)");
+		SKIP_OUTSIDE_VM(return true, "AF_XTCP not registered (xtcp.ko not loaded)");
 	ASSERT_EQ(0, e) TH_LOG("socket(%s): %s", f->name, strerror(e));
 	ASSERT_LE(0, ns_new()) TH_LOG("new netns: %s", strerror(errno));
 	return false;

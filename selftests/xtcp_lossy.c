@@ -31,10 +31,10 @@ FIXTURE_SETUP(lossy)
 	int e = xfam_probe(&variant->f);
 
 	if (e == EAFNOSUPPORT && is_xtcp(&variant->f))
-		SKIP(return, "AF_XTCP not registered (xtcp.ko not loaded)");
+		SKIP_OUTSIDE_VM(return, "AF_XTCP not registered (xtcp.ko not loaded)");
 	ASSERT_EQ(0, e);
 	if (run("command -v tc >/dev/null"))
-		SKIP(return, "tc not available");
+		SKIP_OUTSIDE_VM(return, "tc not available");
 	ASSERT_EQ(0, twons_setup(&self->t, false));
 	/* in S */
 }

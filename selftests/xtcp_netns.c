@@ -25,7 +25,7 @@ FIXTURE_SETUP(ns)
 	int e = xfam_probe(&variant->f);
 
 	if (e == EAFNOSUPPORT && is_xtcp(&variant->f))
-		SKIP(return, "AF_XTCP not registered (xtcp.ko not loaded)");
+		SKIP_OUTSIDE_VM(return, "AF_XTCP not registered (xtcp.ko not loaded)");
 	ASSERT_EQ(0, e);
 	ASSERT_EQ(0, twons_setup(&self->t, false));
 }
@@ -124,7 +124,7 @@ TEST_F_TIMEOUT(ns, cross_gateway, 120)
 TEST_F_TIMEOUT(ns, cross_veth_no_offload, 120)
 {
 	if (run("command -v ethtool >/dev/null"))
-		SKIP(return, "ethtool not available");
+		SKIP_OUTSIDE_VM(return, "ethtool not available");
 	ASSERT_EQ(0, run("ethtool -K vs rx off tx off >/dev/null"));
 	ASSERT_EQ(0, ns_enter(self->t.c));
 	ASSERT_EQ(0, run("ethtool -K vc rx off tx off >/dev/null"));

@@ -18,7 +18,7 @@ static bool skip_if_no_xtcp(struct __test_metadata *_metadata)
 	int fd = socket(AF_XTCP, SOCK_STREAM, 0);
 
 	if (fd < 0 && errno == EAFNOSUPPORT)
-		SKIP(return true, "AF_XTCP not registered (xtcp.ko not loaded)");
+		SKIP_OUTSIDE_VM(return true, "AF_XTCP not registered (xtcp.ko not loaded)");
 	ASSERT_LE(0, fd) TH_LOG("socket(AF_XTCP): %s", strerror(errno));
 	close(fd);
 	return false;

@@ -36,7 +36,7 @@ FIXTURE_SETUP(stream)
 	int e = xfam_probe(&variant->f);
 
 	if (e == EAFNOSUPPORT && is_xtcp(&variant->f))
-		SKIP(return, "AF_XTCP not registered (xtcp.ko not loaded)");
+		SKIP_OUTSIDE_VM(return, "AF_XTCP not registered (xtcp.ko not loaded)");
 	ASSERT_EQ(0, e);
 	ASSERT_EQ(0, twons_setup(&self->t, false));
 	/* in S */
@@ -54,7 +54,7 @@ TEST_F_TIMEOUT(stream, clean_256m, 300)
 TEST_F_TIMEOUT(stream, no_offload_256m, 300)
 {
 	if (run("command -v ethtool >/dev/null"))
-		SKIP(return, "ethtool not available");
+		SKIP_OUTSIDE_VM(return, "ethtool not available");
 	ASSERT_EQ(0, run("ethtool -K vs rx off tx off >/dev/null"));
 	ASSERT_EQ(0, ns_enter(self->t.c));
 	ASSERT_EQ(0, run("ethtool -K vc rx off tx off >/dev/null"));

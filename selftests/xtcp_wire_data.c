@@ -81,7 +81,7 @@ FIXTURE_SETUP(wd)
 
 	self->s = -1;
 	if (e == EAFNOSUPPORT && is_xtcp(f))
-		SKIP(return, "AF_XTCP not registered (xtcp.ko not loaded)");
+		SKIP_OUTSIDE_VM(return, "AF_XTCP not registered (xtcp.ko not loaded)");
 	ASSERT_EQ(0, e);
 	ASSERT_EQ(0, twons_setup(&self->t, true));
 	/* in S */

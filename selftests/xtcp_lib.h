@@ -134,6 +134,17 @@ static inline double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/*
+ * Bounds for a timer that should fire @want seconds after its start. It
+ * never fires early: 0.9 only absorbs jiffy rounding and the capture
+ * timestamps. Late is the guest's scheduling: on a 2-vCPU TCG guest of a
+ * loaded host a timer runs late by up to tens of percent plus a few
+ * hundred ms, so 1.5 x + 0.5 s; a timer driven by the wrong setting (the
+ * 1 s default RTO instead of 200 ms, no backoff, a missing cap) is outside.
+ */
+#define TIMER_LO(want)	(0.9 * (want))
+#define TIMER_HI(want)	(1.5 * (want) + 0.5)
+
 static inline void sleep_ms(int ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };

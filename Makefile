@@ -108,7 +108,7 @@ CHECKPATCH = $(KSRC)/scripts/checkpatch.pl --no-tree --strict --quiet --show-typ
 # errno and SO_ERROR, which are positive in userspace.
 style:
 	@$(CHECKPATCH) -f module/*.[ch] include/uapi/linux/xtcp.h selftests/gate/*.c
-	@$(CHECKPATCH) --ignore PREFER_KERNEL_TYPES,SPLIT_STRING,USE_NEGATIVE_ERRNO -f $(wildcard selftests/*.[ch] scripts/bench/*.[ch])
+	@$(CHECKPATCH) --ignore PREFER_KERNEL_TYPES,SPLIT_STRING,USE_NEGATIVE_ERRNO -f $(wildcard selftests/*.[ch] selftests/pkt/*.[ch] scripts/bench/*.[ch])
 
 # Against KDIR= if given, else the stock 6.12 headers of the cache.
 STATIC_KDIR = $(if $(KDIR_SET),$(KDIR),$(STOCK_KDIR))

@@ -597,6 +597,9 @@ void xtcp_write_queue_purge(struct sock *sk);
 void xtcp_free_acked(struct sock *sk, struct sk_buff *skb);
 bool xtcp_close_state(struct sock *sk);
 
+/* recvmsg(MSG_ERRQUEUE) (xtcp_errqueue.c). */
+int xtcp_recv_error(struct sock *sk, struct msghdr *msg, size_t len);
+
 /* Receive side of established connections (xtcp_recv.c). */
 void xtcp_rcv_established(struct sock *sk, struct sk_buff *skb);
 void xtcp_ofo_purge(struct sock *sk);

@@ -400,6 +400,9 @@ int xtcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 	u32 peek_seq, *seq;
 	long timeo;
 
+	/* tcp_recvmsg(): the error queue first, and never the stream. */
+	if (unlikely(flags & MSG_ERRQUEUE))
+		return xtcp_recv_error(sk, msg, len);
 	if (flags & MSG_OOB)
 		return -EINVAL;
 

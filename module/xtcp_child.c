@@ -86,6 +86,14 @@ struct sock *xtcp_child_create(struct sock *lst,
 		sock_put(child);
 		return NULL;
 	}
+	/*
+	 * SO_KEEPALIVE inherited: armed while nobody else can see the child,
+	 * as tcp_create_openreq_child() does. Armed after it is queued, a
+	 * listener close in between (xtcp_child_abort()) would miss it, and
+	 * the timer would pin the closed child and the module for hours.
+	 */
+	if (sock_flag(child, SOCK_KEEPOPEN))
+		xtcp_keepalive_reset(child);
 	bh_unlock_sock(child);
 	sock_hold(child);	/* the caller's */
 	return child;
@@ -131,6 +139,7 @@ bool xtcp_child_hash_and_queue(struct sock *lst,
  */
 void xtcp_child_free_unqueued(struct sock *child)
 {
+	xtcp_keepalive_stop(child);	/* its reference, if armed */
 	xtcp_state_store(child, TCP_CLOSE);
 	xtcp_put_port(child);
 	sock_set_flag(child, SOCK_DEAD);

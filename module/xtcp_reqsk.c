@@ -306,9 +306,6 @@ bool xtcp_reqsk_rcv(struct xtcp_request_sock *req, struct sk_buff *skb)
 
 	/* Payload riding on the ACK, if any; accept() may own the child. */
 	bh_lock_sock(child);
-	/* SO_KEEPALIVE inherited (tcp_create_openreq_child()). */
-	if (sock_flag(child, SOCK_KEEPOPEN))
-		xtcp_keepalive_reset(child);
 	if (!sock_owned_by_user(child)) {
 		xtcp_data_rcv(child, skb);
 	} else {

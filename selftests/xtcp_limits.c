@@ -4,7 +4,7 @@
  * XTCP over loopback in a fresh netns: recvmsg(MSG_ERRQUEUE) reads the
  * error queue (empty: EAGAIN) and leaves the byte stream alone; a listener
  * with SO_KEEPALIVE closed while its children complete leaves nothing
- * pinned.
+ * pinned (for XTCP: the module's reference count comes back).
  */
 #include <pthread.h>
 
@@ -95,6 +95,116 @@ TEST_F_TIMEOUT(limits, errqueue_listener, 60)
 	EXPECT_EQ(-1, recv(l, buf, sizeof(buf), MSG_DONTWAIT));
 	EXPECT_EQ(ENOTCONN, errno);
 	close(l);
+}
+
+FIXTURE(lifetimes) {
+	int unused;
+};
+
+FIXTURE_VARIANT(lifetimes) {
+	struct xfam f;
+};
+
+FIXTURE_VARIANT_ADD(lifetimes, tcp) { .f = XFAM_TCP };
+FIXTURE_VARIANT_ADD(lifetimes, xtcp) { .f = XFAM_XTCP };
+
+FIXTURE_SETUP(lifetimes)
+{
+	xtcp_setup_netns(_metadata, &variant->f);
+}
+
+FIXTURE_TEARDOWN(lifetimes)
+{
+}
+
+/*
+ * What pins sockets: the module's reference count for XTCP (every live
+ * full socket holds one), the netns's "TCP: inuse" (hashed sockets) for
+ * TCP.
+ */
+static long pinned(const struct xfam *f)
+{
+	char buf[4096], *p;
+
+	if (is_xtcp(f)) {
+		if (read_file("/sys/module/xtcp/refcnt", buf, sizeof(buf)) < 0)
+			return -1;
+		return atol(buf);
+	}
+	if (read_file("/proc/net/sockstat", buf, sizeof(buf)) < 0)
+		return -1;
+	p = strstr(buf, "TCP: inuse ");
+	return p ? atol(p + 11) : -1;
+}
+
+#define RACE_ROUNDS	64
+#define RACE_CONNS	16
+
+struct race {
+	const struct xfam *f;
+	int port;
+	int fds[RACE_CONNS];
+};
+
+static void *race_connect(void *arg)
+{
+	struct race *r = arg;
+	struct sockaddr_in a = xaddr(r->f, "127.0.0.1", r->port);
+	int i;
+
+	for (i = 0; i < RACE_CONNS; i++) {
+		r->fds[i] = xsock(r->f, SOCK_NONBLOCK);
+		if (r->fds[i] >= 0)
+			connect(r->fds[i], (struct sockaddr *)&a, sizeof(a));
+	}
+	return NULL;
+}
+
+/*
+ * A listener with SO_KEEPALIVE closed while final ACKs complete children:
+ * each child's keepalive must be armed before the child is queued
+ * (tcp_create_openreq_child()), or the close can abort a child whose
+ * timer is armed after, pinning it (and the module) for two hours. A
+ * race with a window of a few instructions: many rounds, the close moved
+ * across the burst; afterwards nothing of ours may stay pinned.
+ */
+TEST_F_TIMEOUT(lifetimes, keepalive_child_vs_listener_close, 240)
+{
+	long base = pinned(&variant->f), now = -1;
+	struct race r = { .f = &variant->f };
+	int round, i, one = 1;
+	double end;
+
+	ASSERT_LE(0, base);
+	for (round = 0; round < RACE_ROUNDS; round++) {
+		pthread_t t;
+		int l = xsock(&variant->f, 0);
+
+		ASSERT_LE(0, l);
+		ASSERT_EQ(0, setsockopt(l, SOL_SOCKET, SO_KEEPALIVE, &one,
+					sizeof(one)));
+		r.port = 9720 + round;
+		ASSERT_EQ(0, xbind(&variant->f, l, "127.0.0.1", r.port));
+		ASSERT_EQ(0, listen(l, RACE_CONNS));
+		ASSERT_EQ(0, pthread_create(&t, NULL, race_connect, &r));
+		/* close somewhere in the burst of handshakes, early to late */
+		usleep((round % 32) * 400);
+		close(l);
+		pthread_join(t, NULL);
+		for (i = 0; i < RACE_CONNS; i++)
+			if (r.fds[i] >= 0)
+				close(r.fds[i]);
+	}
+	/* closed children, resets and RCU frees settle within seconds */
+	end = now_s() + 30;
+	while (now_s() < end) {
+		now = pinned(&variant->f);
+		if (now <= base)
+			break;
+		sleep_ms(200);
+	}
+	TH_LOG("pinned before %ld, after %ld", base, now);
+	EXPECT_LE(now, base);
 }
 
 TEST_HARNESS_MAIN

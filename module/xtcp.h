@@ -396,6 +396,9 @@ struct xtcp_net {
 	int			rmem[3];	/* min, default, max bytes */
 	int			wmem[3];	/* min, default, max bytes */
 	atomic_t		orphans;	/* orphaned full sockets */
+	/* Resource limits (Documentation/limits.rst). */
+	int			max_tw_buckets;	/* TIME_WAIT + FIN_WAIT2 minis */
+	atomic_t		tw_count;	/* live mini socks */
 	struct ctl_table_header	*sysctl_hdr;
 	struct ctl_table	*sysctl_table;
 	struct xtcp_mib __percpu *mib;
@@ -411,6 +414,7 @@ u32 xtcp_rto_next(const struct net *net, u32 rto);
 /* Tables (xtcp_hash.c). */
 int xtcp_hash_init(void);
 void xtcp_hash_exit(void);
+u32 xtcp_ehash_size(void);
 u32 xtcp_ehashfn(const struct net *net, __be32 laddr, u16 lport,
 		 __be32 faddr, __be16 fport);
 struct sock *xtcp_ehash_lookup(struct net *net, __be32 saddr, __be16 sport,

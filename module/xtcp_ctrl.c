@@ -150,6 +150,15 @@ static const struct ctl_table xtcp_sysctl_template[] = {
 		.extra1		= (void *)&xtcp_mem_min,
 		.extra2		= (void *)&xtcp_int_max,
 	},
+	/* Resource limits (Documentation/limits.rst). */
+	{
+		.procname	= "max_tw_buckets",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= (void *)&xtcp_zero,
+		.extra2		= (void *)&xtcp_int_max,
+	},
 	/*
 	 * 6.1's register_net_sysctl() has no size and counts entries up to
 	 * an empty one; later kernels are given the size without it.
@@ -207,6 +216,8 @@ static int xtcp_sysctl_init_net(struct net *net, struct xtcp_net *xn)
 		&xn->fin_timeout, &xn->keepalive_time, &xn->keepalive_intvl,
 		&xn->keepalive_probes, &xn->retries2, &xn->orphan_retries,
 		&xn->max_orphans, xn->rmem, xn->wmem,
+		/* Resource limits. */
+		&xn->max_tw_buckets,
 	};
 	int i;
 
@@ -261,6 +272,9 @@ static int __net_init xtcp_net_init(struct net *net)
 	xn->wmem[0] = 4096;
 	xn->wmem[1] = 16384;
 	xn->wmem[2] = 4194304;
+	/* Resource limits: TCP's rules (tcp_sk_init()). */
+	xn->max_tw_buckets = xtcp_ehash_size() / 2;
+	atomic_set(&xn->tw_count, 0);
 
 	xn->mib = xtcp_mib_alloc();
 	if (!xn->mib)

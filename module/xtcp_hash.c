@@ -507,6 +507,16 @@ void xtcp_ehash_purge_net(struct net *net)
 	}
 }
 
+/**
+ * xtcp_ehash_size() - buckets of the established table
+ *
+ * Return: the bucket count, fixed from xtcp_hash_init() to xtcp_hash_exit().
+ */
+u32 xtcp_ehash_size(void)
+{
+	return xtcp_tables.ehash_mask + 1;
+}
+
 /*
  * /proc/net/xtcp/sockets iterator, like tcp4_seq: the listening table, then
  * the established table, one bucket at a time. rcu_read_lock() is held

@@ -50,6 +50,8 @@ static const char * const xtcp_mib_names[__XTCP_MIB_MAX] = {
 	[XTCP_MIB_TIMEWAITKILLED]	= "TimeWaitKilled",
 	[XTCP_MIB_CURRTIMEWAIT]	= "CurrTimeWait",
 	[XTCP_MIB_CURRORPHANS]	= "CurrOrphans",
+	/* Resource limits. */
+	[XTCP_MIB_TCPTIMEWAITOVERFLOW] = "TCPTimeWaitOverflow",
 };
 
 /**

@@ -53,6 +53,8 @@ enum xtcp_mib_field {
 	XTCP_MIB_TIMEWAITKILLED,	/* TIME_WAIT ended early (RST, SYN, purge) */
 	XTCP_MIB_CURRTIMEWAIT,		/* gauge: live TIME_WAIT/FIN_WAIT2 minis */
 	XTCP_MIB_CURRORPHANS,		/* gauge: orphaned full sockets */
+	/* Resource limits (Documentation/limits.rst). */
+	XTCP_MIB_TCPTIMEWAITOVERFLOW,	/* closed without a mini sock: limit/memory */
 	__XTCP_MIB_MAX
 };
 

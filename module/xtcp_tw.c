@@ -45,8 +45,11 @@ void xtcp_tw_put(struct xtcp_tw_sock *tw)
 /* @tw left the table and its timer is stopped: release what it held. */
 static void xtcp_tw_release(struct xtcp_tw_sock *tw)
 {
+	struct net *net = read_pnet(&tw->common.skc_net);
+
 	xtcp_bind_tw_unhash(tw);
-	XTCP_DEC_STATS(read_pnet(&tw->common.skc_net), XTCP_MIB_CURRTIMEWAIT);
+	XTCP_DEC_STATS(net, XTCP_MIB_CURRTIMEWAIT);
+	atomic_dec(&xtcp_pernet(net)->tw_count);
 	xtcp_tw_put(tw);	/* the table's */
 }
 
@@ -115,17 +118,40 @@ int xtcp_fin_timeout(const struct sock *sk)
 	return READ_ONCE(xtcp_pernet(sock_net(sk))->fin_timeout) * HZ;
 }
 
-/* Put a mini sock in place of @sk in the established and bind tables. */
+/*
+ * A mini sock of @net may be created (inet_twsk_alloc()): fewer than
+ * net.xtcp.max_tw_buckets live. Counted here, uncounted on release.
+ */
+static bool xtcp_tw_charge(struct xtcp_net *xn)
+{
+	if (atomic_inc_return(&xn->tw_count) - 1 <
+	    READ_ONCE(xn->max_tw_buckets))
+		return true;
+	atomic_dec(&xn->tw_count);
+	return false;
+}
+
+/*
+ * Put a mini sock in place of @sk in the established and bind tables.
+ * Past the limit or without memory there is none: tcp_time_wait() counts
+ * TCPTimeWaitOverflow and the socket simply closes (the peer's next
+ * segment then gets an RST).
+ */
 static void xtcp_tw_enter(struct sock *sk, int state, int timeo)
 {
 	const struct inet_sock *inet = inet_sk(sk);
 	const struct xtcp_sock *xp = xtcp_sk(sk);
 	struct net *net = sock_net(sk);
+	struct xtcp_net *xn = xtcp_pernet(net);
 	struct xtcp_tw_sock *tw;
 
+	if (!xtcp_tw_charge(xn))
+		goto overflow;
 	tw = kmem_cache_zalloc(xtcp_tw_cachep, GFP_ATOMIC);
-	if (!tw)
-		return;
+	if (!tw) {
+		atomic_dec(&xn->tw_count);
+		goto overflow;
+	}
 	write_pnet(&tw->common.skc_net, net);
 	tw->common.skc_family = AF_XTCP;
 	tw->common.skc_state = TCP_TIME_WAIT;
@@ -157,6 +183,7 @@ static void xtcp_tw_enter(struct sock *sk, int state, int timeo)
 	if (!xtcp_ehash_replace_tw(sk, tw, jiffies + max(timeo, 1))) {
 		/* @sk was not hashed: nothing to stand in for. */
 		XTCP_DEC_STATS(net, XTCP_MIB_CURRTIMEWAIT);
+		atomic_dec(&xn->tw_count);
 		xtcp_bind_tw_unhash(tw);
 		xtcp_tw_put(tw);
 		return;
@@ -164,6 +191,9 @@ static void xtcp_tw_enter(struct sock *sk, int state, int timeo)
 	__sock_put(sk);	/* the table's reference to @sk */
 	if (state == TCP_TIME_WAIT)
 		XTCP_INC_STATS(net, XTCP_MIB_TIMEWAITED);
+	return;
+overflow:
+	XTCP_INC_STATS(net, XTCP_MIB_TCPTIMEWAITOVERFLOW);
 }
 
 /**
@@ -175,8 +205,9 @@ static void xtcp_tw_enter(struct sock *sk, int state, int timeo)
  *	xtcp_fin_timeout())
  *
  * Insert before delete under the bucket lock, as for a request becoming a
- * child, then xtcp_done(). Without memory the socket simply closes (the
- * peer may then see an RST), as TCP does past tcp_max_tw_buckets.
+ * child, then xtcp_done(). Past net.xtcp.max_tw_buckets, or without
+ * memory, the socket simply closes (the peer may then see an RST) and
+ * TCPTimeWaitOverflow counts it, as tcp_time_wait() does.
  */
 void xtcp_time_wait(struct sock *sk, int state, int timeo)
 {

@@ -207,4 +207,56 @@ TEST_F_TIMEOUT(lifetimes, keepalive_child_vs_listener_close, 240)
 	EXPECT_LE(now, base);
 }
 
+#define TW_LIMIT	8
+#define TW_CONNS	24
+
+/*
+ * tcp_max_tw_buckets / net.xtcp.max_tw_buckets: past the limit a closing
+ * socket gets no TIME_WAIT (or FIN_WAIT2) mini sock, it just closes and
+ * TCPTimeWaitOverflow counts it (tcp_time_wait()).
+ */
+TEST_F_TIMEOUT(lifetimes, tw_overflow, 120)
+{
+	const char *knob = is_xtcp(&variant->f) ? "net.xtcp.max_tw_buckets" :
+						  "net.ipv4.tcp_max_tw_buckets";
+	long ovf0 = mib_get(&variant->f, "TCPTimeWaitOverflow"), ovf;
+	int l = xsock(&variant->f, 0), i, n = -1;
+	char b, val[16];
+	double end;
+
+	ASSERT_LE(0, ovf0);
+	ASSERT_LT(0, sysctl_get(knob)) TH_LOG("%s unset", knob);
+	snprintf(val, sizeof(val), "%d", TW_LIMIT);
+	ASSERT_EQ(0, sysctl_set(knob, val));
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, xbind(&variant->f, l, "127.0.0.1", 9760));
+	ASSERT_EQ(0, listen(l, 4));
+	for (i = 0; i < TW_CONNS; i++) {
+		int c = xsock(&variant->f, 0), s;
+
+		ASSERT_LE(0, c);
+		ASSERT_EQ(0, connect_wait(&variant->f, c, "127.0.0.1", 9760,
+					  20000));
+		ASSERT_TRUE(poll1(l, POLLIN, 20000) & POLLIN);
+		s = accept(l, NULL, NULL);
+		ASSERT_LE(0, s);
+		/* the client closes first: it is the one left in TIME_WAIT */
+		close(c);
+		ASSERT_TRUE(poll1(s, POLLIN, 20000) & POLLIN);
+		EXPECT_EQ(0, recv(s, &b, 1, 0));
+		close(s);
+	}
+	close(l);
+	/* the last FINs and ACKs cross loopback */
+	end = now_s() + 20;
+	do {
+		sleep_ms(100);
+		n = proc_count(&variant->f, 0x06, 0, NULL);
+		ovf = mib_get(&variant->f, "TCPTimeWaitOverflow") - ovf0;
+	} while (now_s() < end && n + ovf < TW_CONNS);
+	TH_LOG("TIME_WAIT %d, TCPTimeWaitOverflow +%ld", n, ovf);
+	EXPECT_EQ(TW_LIMIT, n);
+	EXPECT_EQ(TW_CONNS - TW_LIMIT, ovf);
+}
+
 TEST_HARNESS_MAIN

@@ -93,8 +93,12 @@ test_unload_halfopen() {
 		fail "unload_halfopen: 32 request socks never appeared ($out)"
 		return
 	fi
-	# The listener is closed and both netns are gone; request socks and
-	# their SYN-ACK timers (2 s, 5 retries) may still be pending.
+	# The listener is closed and both netns are gone. A request holds its
+	# listener and a socket holds the module, so rmmod cannot run while a
+	# request lives: the module-exit purge of requests is unreachable from
+	# userspace, and what is checked is that closing the listener left no
+	# request, timer or reference behind that would block or crash the
+	# unload right after.
 	if ! unload 30; then
 		fail "unload_halfopen: rmmod refused after every socket was closed"
 		return

@@ -328,12 +328,12 @@ static inline bool xtcp_in_vm(void)
  * macro, so it works whichever of this file and kselftest_harness.h comes
  * first.
  */
-#define SKIP_OUTSIDE_VM(statement, fmt, ...) do {			\
+#define SKIP_OUTSIDE_VM(statement, ...) do {				\
 	if (xtcp_in_vm()) {						\
-		TH_LOG("missing in the test VM: " fmt, ##__VA_ARGS__);	\
+		TH_LOG("missing in the test VM: " __VA_ARGS__);		\
 		ASSERT_TRUE(false);					\
 	}								\
-	SKIP(statement, fmt, ##__VA_ARGS__);				\
+	SKIP(statement, __VA_ARGS__);					\
 } while (0)
 
 #ifdef __KSELFTEST_HARNESS_H

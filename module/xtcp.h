@@ -526,7 +526,7 @@ int xtcp_send_syn(struct sock *sk);
 int xtcp_send_ack(struct sock *sk);
 void xtcp_send_active_reset(struct sock *sk);
 int xtcp_send_synack(const struct xtcp_request_sock *req);
-void xtcp_send_reset(struct net *net, struct sk_buff *skb);
+void xtcp_send_reset(struct net *net, struct sk_buff *skb, int reason);
 void xtcp_reqsk_send_reset(const struct xtcp_request_sock *req);
 void xtcp_send_ctl(struct net *net, __be32 saddr, __be32 daddr,
 		   __be16 sport, __be16 dport, u32 seq, u32 ack, int oif);

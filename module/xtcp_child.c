@@ -16,6 +16,7 @@
 
 #include "xtcp.h"
 #include "xtcp_mib.h"
+#include "xtcp_trace.h"
 
 /**
  * xtcp_child_create() - clone @lst for a completed request
@@ -96,6 +97,14 @@ struct sock *xtcp_child_create(struct sock *lst,
 		xtcp_keepalive_reset(child);
 	bh_unlock_sock(child);
 	sock_hold(child);	/* the caller's */
+	/*
+	 * TCP's clone goes LISTEN -> SYN_RECV -> ESTABLISHED
+	 * (inet_csk_clone_lock(), tcp_rcv_state_process()); XTCP's is born
+	 * established, and reports the same two steps for tcpstates' sake.
+	 */
+	trace_xtcp_child_create(lst, child);
+	trace_xtcp_state_change(child, TCP_LISTEN, TCP_SYN_RECV);
+	trace_xtcp_state_change(child, TCP_SYN_RECV, TCP_ESTABLISHED);
 	return child;
 }
 
@@ -127,6 +136,7 @@ bool xtcp_child_hash_and_queue(struct sock *lst,
 		list_del_init(&req->list);
 		xp->reqs_len--;
 		xtcp_acceptq_add(lst, child);
+		trace_xtcp_child_queue(lst, child);
 		done = true;
 	}
 	spin_unlock_bh(&xp->reqs_lock);

@@ -13,6 +13,7 @@
 
 #include "xtcp.h"
 #include "xtcp_mib.h"
+#include "xtcp_trace.h"
 
 /**
  * xtcp_reset() - the peer reset the connection (tcp_reset())
@@ -36,6 +37,7 @@ void xtcp_reset(struct sock *sk)
 	}
 	if (sk->sk_state == TCP_ESTABLISHED || sk->sk_state == TCP_CLOSE_WAIT)
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ESTABRESETS);
+	trace_xtcp_receive_reset(sk);
 	WRITE_ONCE(sk->sk_err, err);
 	/* Paired with the smp_rmb() in xtcp_poll(). */
 	smp_wmb();
@@ -258,7 +260,8 @@ void xtcp_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 		goto drop;	/* RST without ACK, bare SYN: ignored */
 	if (ntohl(th->ack_seq) != xp->iss + 1) {
 		if (!th->rst)
-			xtcp_send_reset(sock_net(sk), skb);
+			xtcp_send_reset(sock_net(sk), skb,
+					XTCP_RST_INVALID_ACK_SEQUENCE);
 		goto drop;
 	}
 	if (th->rst) {

@@ -13,6 +13,7 @@
 
 #include "xtcp.h"
 #include "xtcp_mib.h"
+#include "xtcp_trace.h"
 
 /**
  * xtcp_parse_options() - read MSS and window scale from a SYN
@@ -95,7 +96,7 @@ static void xtcp_listen_rcv(struct sock *lst, struct sk_buff *skb)
 	if (th->rst)
 		goto drop;
 	if (th->ack) {
-		xtcp_send_reset(sock_net(lst), skb);
+		xtcp_send_reset(sock_net(lst), skb, XTCP_RST_TCP_FLAGS);
 		goto drop;
 	}
 	if (!th->syn || th->fin)
@@ -210,7 +211,7 @@ lookup:
 
 	/* Nobody: answer with an RST unless it is one. */
 	XTCP_INC_STATS(net, XTCP_MIB_NOPORT);
-	xtcp_send_reset(net, skb);
+	xtcp_send_reset(net, skb, XTCP_RST_NO_SOCKET);
 	consume_skb(skb);
 	return 0;
 

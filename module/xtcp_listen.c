@@ -16,6 +16,7 @@
 
 #include "xtcp.h"
 #include "xtcp_mib.h"
+#include "xtcp_trace.h"
 
 static int xtcp_listen_start(struct sock *sk)
 {
@@ -45,6 +46,7 @@ static int xtcp_listen_start(struct sock *sk)
 		 */
 		sock_set_flag(sk, SOCK_RCU_FREE);
 		xtcp_lhash_add(sk);
+		trace_xtcp_state_change(sk, TCP_CLOSE, TCP_LISTEN);
 		return 0;
 	}
 	xtcp_state_store(sk, TCP_CLOSE);
@@ -193,6 +195,8 @@ int xtcp_accept(struct socket *sock, struct socket *newsock, int flags,
 	}
 	/* Only accept() and listen-stop dequeue, both under the owner lock. */
 	child = xtcp_acceptq_remove(sk);
+	if (child)
+		trace_xtcp_child_accept(sk, child);
 	release_sock(sk);
 	if (WARN_ON_ONCE(!child))
 		return -EAGAIN;
@@ -240,6 +244,7 @@ void xtcp_listen_stop(struct sock *sk)
 
 	list_for_each_entry_safe(req, rtmp, &reqs, list) {
 		list_del_init(&req->list);
+		xtcp_trace_req_drop(req, XTCP_REQ_DROP_LISTENER_CLOSED);
 		xtcp_reqsk_finish(req, true, true);
 	}
 

@@ -20,6 +20,7 @@
 
 #include "xtcp.h"
 #include "xtcp_mib.h"
+#include "xtcp_trace.h"
 
 /* The flags byte of struct tcphdr (byte 13). */
 #define XTCP_FIN	0x01
@@ -341,6 +342,8 @@ static int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	if (err)
 		return err;
 	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RETRANSSEGS);
+	trace_xtcp_retransmit(sk, cb->seq, cb->end_seq + cb->fin,
+			      xp->retransmits);
 	if (!xp->retrans_stamp)
 		xp->retrans_stamp = cb->when ? : tcp_jiffies32;
 	cb->retrans = 1;
@@ -574,6 +577,9 @@ void xtcp_send_active_reset(struct sock *sk)
 	xtcp_push_header(skb, inet->inet_sport, inet->inet_dport, xp->snd_nxt,
 			 xp->rcv_nxt, XTCP_RST | XTCP_ACK, 0, 0, -1);
 	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_OUTRSTS);
+	trace_xtcp_send_reset(inet->inet_saddr, inet->inet_daddr,
+			      inet->inet_sport, inet->inet_dport, xp->snd_nxt,
+			      xp->rcv_nxt, sk->sk_state, XTCP_RST_ACTIVE);
 	if (sk->sk_state == TCP_ESTABLISHED || sk->sk_state == TCP_CLOSE_WAIT)
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ESTABRESETS);
 	xtcp_transmit(sk, skb);
@@ -651,6 +657,10 @@ static int xtcp_req_send(const struct xtcp_request_sock *req, bool rst)
 				 req->iss + 1, req->irs + 1,
 				 XTCP_RST | XTCP_ACK, 0, 0, -1);
 		XTCP_INC_STATS(net, XTCP_MIB_OUTRSTS);
+		trace_xtcp_send_reset(req->xreq_laddr, req->xreq_daddr,
+				      htons(req->xreq_num), req->xreq_dport,
+				      req->iss + 1, req->irs + 1,
+				      TCP_NEW_SYN_RECV, XTCP_RST_REQ_DROPPED);
 	} else {
 		xtcp_push_header(skb, htons(req->xreq_num), req->xreq_dport,
 				 req->iss, req->irs + 1, XTCP_SYN | XTCP_ACK,
@@ -669,6 +679,7 @@ static int xtcp_req_send(const struct xtcp_request_sock *req, bool rst)
  */
 int xtcp_send_synack(const struct xtcp_request_sock *req)
 {
+	trace_xtcp_synack(req);
 	return xtcp_req_send(req, false);
 }
 
@@ -718,11 +729,12 @@ void xtcp_send_ctl(struct net *net, __be32 saddr, __be32 daddr,
  * xtcp_send_reset() - answer a segment nobody owns (tcp_v4_send_reset())
  * @net: namespace the segment arrived in
  * @skb: the segment, validated; not consumed
+ * @reason: XTCP_RST_*, for xtcp:xtcp_send_reset
  *
  * Never answers an RST. With ACK set: RST at the acknowledged sequence;
  * otherwise RST|ACK acknowledging everything the segment occupied.
  */
-void xtcp_send_reset(struct net *net, struct sk_buff *skb)
+void xtcp_send_reset(struct net *net, struct sk_buff *skb, int reason)
 {
 	const struct tcphdr *th = tcp_hdr(skb);
 	const struct iphdr *iph = ip_hdr(skb);
@@ -759,5 +771,7 @@ void xtcp_send_reset(struct net *net, struct sk_buff *skb)
 	xtcp_push_header(rskb, th->dest, th->source, seq, ack, flags, 0, 0,
 			 -1);
 	XTCP_INC_STATS(net, XTCP_MIB_OUTRSTS);
+	trace_xtcp_send_reset(iph->daddr, iph->saddr, th->dest, th->source,
+			      seq, ack, TCP_CLOSE, reason);
 	xtcp_ip_send(net, rskb, &fl4, rt, 0);
 }

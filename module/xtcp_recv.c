@@ -20,6 +20,7 @@
 
 #include "xtcp.h"
 #include "xtcp_mib.h"
+#include "xtcp_trace.h"
 
 static struct sk_buff *xtcp_rb_skb(struct rb_node *node)
 {
@@ -671,7 +672,7 @@ void xtcp_rcv_established(struct sock *sk, struct sk_buff *skb)
 		if ((sk->sk_shutdown & RCV_SHUTDOWN) && len &&
 		    xtcp_after(cb->end_seq, xp->rcv_nxt)) {
 			XTCP_INC_STATS(net, XTCP_MIB_ABORTONDATA);
-			xtcp_send_reset(net, skb);
+			xtcp_send_reset(net, skb, XTCP_RST_ABORT_ON_DATA);
 			xtcp_reset(sk);
 			goto drop;
 		}

@@ -18,6 +18,7 @@
 
 #include "xtcp.h"
 #include "xtcp_mib.h"
+#include "xtcp_trace.h"
 
 static struct kmem_cache *xtcp_reqsk_cachep __read_mostly;
 
@@ -114,14 +115,18 @@ void xtcp_reqsk_timer(struct timer_list *t)
 		 * must finish the request itself, or it would stay hashed
 		 * with no timer and pin the listener.
 		 */
-		if (xtcp_reqsk_unlink(req))
+		if (xtcp_reqsk_unlink(req)) {
+			xtcp_trace_req_drop(req,
+					    XTCP_REQ_DROP_LISTENER_CLOSED);
 			xtcp_reqsk_finish(req, false, false);
+		}
 		return;
 	}
 
 	if (req->retrans >= READ_ONCE(xtcp_pernet(net)->synack_retries)) {
 		if (xtcp_reqsk_unlink(req)) {
 			XTCP_INC_STATS(net, XTCP_MIB_REQTIMEOUTS);
+			xtcp_trace_req_drop(req, XTCP_REQ_DROP_TIMEOUT);
 			xtcp_reqsk_finish(req, false, false);
 		}
 		return;
@@ -151,15 +156,20 @@ void xtcp_conn_request(struct sock *lst, struct sk_buff *skb)
 	struct xtcp_sock *xp = xtcp_sk(lst);
 	struct net *net = sock_net(lst);
 	struct xtcp_request_sock *req;
+	enum skb_drop_reason skb_reason = SKB_DROP_REASON_NOT_SPECIFIED;
+	int reason = XTCP_REQ_DROP_NOT_UNICAST;
 	struct xtcp_opts opts;
 	int max_reqs;
 
+	trace_xtcp_syn_recv(lst, skb);
 	/* Never answer a SYN sent to a broadcast or multicast address. */
 	if (skb_rtable(skb) &&
 	    (skb_rtable(skb)->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST)))
 		goto drop;
 	if (sk_acceptq_is_full(lst)) {
 		XTCP_INC_STATS(net, XTCP_MIB_LISTENOVERFLOWS);
+		trace_xtcp_acceptq_overflow(lst, skb);
+		reason = XTCP_REQ_DROP_ACCEPTQ_FULL;
 		goto drop;
 	}
 	/*
@@ -169,14 +179,18 @@ void xtcp_conn_request(struct sock *lst, struct sk_buff *skb)
 	 */
 	max_reqs = min_t(int, READ_ONCE(xtcp_pernet(net)->max_syn_backlog),
 			 READ_ONCE(lst->sk_max_ack_backlog) + 1);
+	reason = XTCP_REQ_DROP_REQQ_FULL;
 	if (READ_ONCE(xp->reqs_len) >= max_reqs) {
 		XTCP_INC_STATS(net, XTCP_MIB_REQOVERFLOWS);
 		goto drop;
 	}
 
 	req = kmem_cache_zalloc(xtcp_reqsk_cachep, GFP_ATOMIC);
-	if (!req)
+	if (!req) {
+		reason = XTCP_REQ_DROP_NOMEM;
+		skb_reason = SKB_DROP_REASON_NOMEM;
 		goto drop;
+	}
 
 	xtcp_parse_options(th, &opts);
 	write_pnet(&req->common.skc_net, net);
@@ -206,6 +220,8 @@ void xtcp_conn_request(struct sock *lst, struct sk_buff *skb)
 	if (xp->closing || inet_sk_state_load(lst) != TCP_LISTEN ||
 	    xp->reqs_len >= max_reqs) {
 		spin_unlock_bh(&xp->reqs_lock);
+		if (xp->reqs_len < max_reqs)
+			reason = XTCP_REQ_DROP_LISTENER_CLOSED;
 		goto free;
 	}
 	if (xtcp_ehash_insert_unique(&req->common)) {
@@ -221,6 +237,7 @@ void xtcp_conn_request(struct sock *lst, struct sk_buff *skb)
 	/* Armed under reqs_lock: a listener close right after sees it. */
 	mod_timer(&req->timer, jiffies + req->rto);
 	spin_unlock_bh(&xp->reqs_lock);
+	trace_xtcp_req_create(req);
 
 	xtcp_send_synack(req);
 	xtcp_reqsk_put(req);
@@ -232,7 +249,9 @@ free:
 	xtcp_reqsk_put(req);
 drop:
 	XTCP_INC_STATS(net, XTCP_MIB_LISTENDROPS);
-	sk_skb_reason_drop(lst, skb, SKB_DROP_REASON_NOT_SPECIFIED);
+	trace_xtcp_req_drop(NULL, iph->daddr, iph->saddr, ntohs(th->dest),
+			    th->source, 0, reason);
+	sk_skb_reason_drop(lst, skb, skb_reason);
 }
 
 /**
@@ -261,6 +280,7 @@ bool xtcp_reqsk_rcv(struct xtcp_request_sock *req, struct sk_buff *skb)
 	if (th->rst) {
 		if (seq == req->irs + 1 && xtcp_reqsk_unlink(req)) {
 			XTCP_INC_STATS(net, XTCP_MIB_ATTEMPTFAILS);
+			xtcp_trace_req_drop(req, XTCP_REQ_DROP_RST);
 			xtcp_reqsk_finish(req, false, true);
 		}
 		goto drop;
@@ -273,7 +293,7 @@ bool xtcp_reqsk_rcv(struct xtcp_request_sock *req, struct sk_buff *skb)
 	if (!th->ack)
 		goto drop;
 	if (ntohl(th->ack_seq) != req->iss + 1) {
-		xtcp_send_reset(net, skb);
+		xtcp_send_reset(net, skb, XTCP_RST_INVALID_ACK_SEQUENCE);
 		goto drop;
 	}
 	if (seq != req->irs + 1 || inet_sk_state_load(lst) != TCP_LISTEN)
@@ -282,6 +302,7 @@ bool xtcp_reqsk_rcv(struct xtcp_request_sock *req, struct sk_buff *skb)
 	if (sk_acceptq_is_full(lst)) {
 		XTCP_INC_STATS(net, XTCP_MIB_LISTENOVERFLOWS);
 		XTCP_INC_STATS(net, XTCP_MIB_LISTENDROPS);
+		trace_xtcp_acceptq_overflow(lst, skb);
 		goto drop;
 	}
 

@@ -24,6 +24,7 @@
 
 #include "xtcp.h"
 #include "xtcp_mib.h"
+#include "xtcp_trace.h"
 
 /*
  * Orphans: sockets closed by the user that still finish their FIN exchange
@@ -89,6 +90,7 @@ void xtcp_set_state(struct sock *sk, int state)
 		XTCP_DEC_STATS(net, XTCP_MIB_CURRESTAB);
 
 	xtcp_state_store(sk, state);
+	trace_xtcp_state_change(sk, old, state);
 
 	if (state == TCP_ESTABLISHED && sock_flag(sk, SOCK_KEEPOPEN))
 		xtcp_keepalive_reset(sk);

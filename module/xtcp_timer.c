@@ -19,6 +19,7 @@
 
 #include "xtcp.h"
 #include "xtcp_mib.h"
+#include "xtcp_trace.h"
 
 /**
  * xtcp_write_timeout_abort() - give up on the peer (tcp_write_err())
@@ -49,8 +50,10 @@ static void xtcp_syn_timeout(struct sock *sk)
 		xtcp_done(sk);
 		return;
 	}
+	trace_xtcp_rto(sk, xp->rto, xp->syn_retries);
 	xp->syn_retries++;
 	XTCP_INC_STATS(net, XTCP_MIB_SYNRETRANS);
+	trace_xtcp_retransmit(sk, xp->iss, xp->iss + 1, xp->syn_retries);
 	xtcp_send_syn(sk);
 	xp->rto = xtcp_rto_next(net, xp->rto);
 	xtcp_rtx_timer_arm(sk, xp->rto);
@@ -100,6 +103,7 @@ static void xtcp_probe_timeout(struct sock *sk)
 		XTCP_INC_STATS(net, XTCP_MIB_ZEROWINDOWPROBES);
 		xtcp_send_probe(sk);
 		xp->probes_out++;
+		trace_xtcp_probe(sk, xp->rto, xp->probes_out);
 	} else {
 		xp->probes_out++;
 		xtcp_write_xmit(sk, XTCP_PUSH_FORCE);
@@ -149,6 +153,7 @@ static void xtcp_data_timeout(struct sock *sk)
 		xp->retransmits++;
 	}
 	XTCP_INC_STATS(net, XTCP_MIB_TIMEOUTS);
+	trace_xtcp_rto(sk, xp->rto, xp->retransmits);
 	xtcp_cong_rto(sk);
 	xp->rto = xtcp_rto_next(net, xp->rto);
 	xtcp_write_xmit(sk, XTCP_PUSH_FORCE);

@@ -23,6 +23,7 @@
 
 #include "xtcp.h"
 #include "xtcp_mib.h"
+#include "xtcp_trace.h"
 
 static struct kmem_cache *xtcp_tw_cachep __read_mostly;
 
@@ -75,6 +76,7 @@ void xtcp_tw_kill(struct xtcp_tw_sock *tw, bool sync)
 		XTCP_INC_STATS(read_pnet(&tw->common.skc_net),
 			       XTCP_MIB_TIMEWAITKILLED);
 	}
+	trace_xtcp_tw_end(tw, XTCP_TW_END_KILLED);
 	xtcp_tw_release(tw);
 }
 
@@ -88,6 +90,7 @@ static void xtcp_tw_timer(struct timer_list *t)
 	if (READ_ONCE(tw->substate) == TCP_FIN_WAIT2)
 		XTCP_INC_STATS(read_pnet(&tw->common.skc_net),
 			       XTCP_MIB_ABORTONLINGER);
+	trace_xtcp_tw_end(tw, XTCP_TW_END_TIMER);
 	xtcp_tw_release(tw);
 }
 
@@ -189,6 +192,7 @@ static void xtcp_tw_enter(struct sock *sk, int state, int timeo)
 		return;
 	}
 	__sock_put(sk);	/* the table's reference to @sk */
+	trace_xtcp_tw_enter(tw, timeo);
 	if (state == TCP_TIME_WAIT)
 		XTCP_INC_STATS(net, XTCP_MIB_TIMEWAITED);
 	return;
@@ -276,7 +280,7 @@ static void xtcp_tw_fin_wait2_rcv(struct xtcp_tw_sock *tw,
 	xtcp_tw_send_ack(tw);
 	return;
 reset:
-	xtcp_send_reset(net, skb);
+	xtcp_send_reset(net, skb, XTCP_RST_TIME_WAIT);
 	xtcp_tw_kill(tw, true);
 }
 

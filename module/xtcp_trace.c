@@ -1,0 +1,8 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * XTCP tracepoint definitions: the one place CREATE_TRACE_POINTS is set.
+ */
+#include "xtcp.h"
+
+#define CREATE_TRACE_POINTS
+#include "xtcp_trace.h"

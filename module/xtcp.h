@@ -196,6 +196,8 @@ struct xtcp_bind2_bucket;
  * @acceptq_lock: protects @acceptq and sk_ack_backlog (listener)
  * @acceptq: established children waiting for accept()
  * @accept_node: entry of a child on its listener's @acceptq
+ * @info: per-connection counters reported by TCP_INFO (xtcp_info.c),
+ *	under the socket lock like the data path
  *
  * Every lock and list above is initialised once at socket creation (and
  * again for a clone, which starts from a copy of its listener), never by
@@ -289,6 +291,15 @@ struct xtcp_sock {
 	spinlock_t			acceptq_lock;	/* see kernel-doc */
 	struct list_head		acceptq;
 	struct list_head		accept_node;
+
+	struct xtcp_info_counters {
+		u32	segs_in;
+		u32	segs_out;
+		u32	total_retrans;
+		u32	total_rto;
+		u64	bytes_retrans;
+		u8	passive;	/* a child: no SYN of ours acked */
+	} info;
 };
 
 static inline void xtcp_state_store(struct sock *sk, int state)
@@ -610,6 +621,11 @@ void xtcp_ofo_purge(struct sock *sk);
 void xtcp_cleanup_rbuf(struct sock *sk, int copied);
 void xtcp_ack_now(struct sock *sk);
 bool xtcp_stream_readable(const struct sock *sk, int target);
+
+/* TCP_INFO (xtcp_info.c). */
+void xtcp_get_info(struct sock *sk, struct tcp_info *info);
+int xtcp_info_getsockopt(struct sock *sk, char __user *optval,
+			 int __user *optlen);
 
 /* proc (xtcp_proc.c). */
 int xtcp_proc_init_net(struct net *net);

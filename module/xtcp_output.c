@@ -126,6 +126,7 @@ static int xtcp_transmit(struct sock *sk, struct sk_buff *skb)
 	skb_set_owner_w(skb, sk);
 	xtcp_sk_csum(sk, skb);
 	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_OUTSEGS);
+	xtcp_sk(sk)->info.segs_out++;
 	err = ip_queue_xmit(sk, skb, &inet->cork.fl);
 	return net_xmit_eval(err);
 }
@@ -342,6 +343,8 @@ static int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	if (err)
 		return err;
 	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RETRANSSEGS);
+	xp->info.total_retrans++;
+	xp->info.bytes_retrans += cb->end_seq - cb->seq;
 	trace_xtcp_retransmit(sk, cb->seq, cb->end_seq + cb->fin,
 			      xp->retransmits);
 	if (!xp->retrans_stamp)

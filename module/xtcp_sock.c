@@ -188,6 +188,7 @@ int xtcp_disconnect(struct sock *sk, int flags)
 	xp->write_seq = 0;
 	xp->copied_seq = 0;
 	xp->syn_retries = 0;
+	memset(&xp->info, 0, sizeof(xp->info));	/* as tcp_disconnect() */
 	xp->fin_sent = 0;
 	xp->rcv_queued = 0;
 	xp->ack_pending = 0;

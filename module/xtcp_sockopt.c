@@ -126,6 +126,8 @@ int xtcp_sockopt_get(struct sock *sk, int optname, char __user *optval,
 		return -EFAULT;
 	if (len < 0)
 		return -EINVAL;
+	if (optname == XTCP_INFO)
+		return xtcp_info_getsockopt(sk, optval, optlen);
 	len = min_t(unsigned int, len, sizeof(int));
 
 	switch (optname) {

@@ -52,6 +52,8 @@ static void xtcp_syn_timeout(struct sock *sk)
 	}
 	trace_xtcp_rto(sk, xp->rto, xp->syn_retries);
 	xp->syn_retries++;
+	xp->info.total_retrans++;
+	xp->info.total_rto++;
 	XTCP_INC_STATS(net, XTCP_MIB_SYNRETRANS);
 	trace_xtcp_retransmit(sk, xp->iss, xp->iss + 1, xp->syn_retries);
 	xtcp_send_syn(sk);
@@ -154,6 +156,7 @@ static void xtcp_data_timeout(struct sock *sk)
 	}
 	XTCP_INC_STATS(net, XTCP_MIB_TIMEOUTS);
 	trace_xtcp_rto(sk, xp->rto, xp->retransmits);
+	xp->info.total_rto++;
 	xtcp_cong_rto(sk);
 	xp->rto = xtcp_rto_next(net, xp->rto);
 	xtcp_write_xmit(sk, XTCP_PUSH_FORCE);

@@ -70,6 +70,10 @@
  *			ETIMEDOUT; with keepalive, the idle time after which
  *			an unanswered probe ends the connection instead of
  *			XTCP_KEEPCNT.
+ * XTCP_INFO		getsockopt() only: struct tcp_info (<linux/tcp.h>), as
+ *			TCP_INFO fills it, cut to the length asked for;
+ *			fields XTCP does not keep read 0
+ *			(Documentation/observability.rst lists them).
  */
 #define XTCP_NODELAY		1	/* no Nagle: send small segments now */
 #define XTCP_MAXSEG		2	/* clamp the send MSS (bytes) */
@@ -77,6 +81,7 @@
 #define XTCP_KEEPINTVL		5	/* seconds between probes */
 #define XTCP_KEEPCNT		6	/* unanswered probes before ETIMEDOUT */
 #define XTCP_LINGER2		8	/* orphaned FIN_WAIT2 lifetime (s) */
+#define XTCP_INFO		11	/* struct tcp_info (read only) */
 #define XTCP_USER_TIMEOUT	18	/* ms unacknowledged data may stay */
 
 #endif /* _UAPI_LINUX_XTCP_H */

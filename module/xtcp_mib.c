@@ -115,3 +115,31 @@ void xtcp_mib_seq_show(struct seq_file *seq, struct xtcp_mib __percpu *mib)
 		seq_printf(seq, "%s %ld\n", xtcp_mib_names[i], (long)sum);
 	}
 }
+
+/**
+ * xtcp_mib_netstat_show() - the counters in /proc/net/netstat's layout
+ * @seq: output
+ * @mib: the netns's counters
+ *
+ * One line of names and one of values, both starting "Xtcp:", as
+ * netstat_seq_show() prints TcpExt:, so iproute2's nstat reads the file
+ * (PROC_NET_NETSTAT=/proc/net/xtcp/netstat) and shows XtcpActiveOpens...
+ */
+void xtcp_mib_netstat_show(struct seq_file *seq,
+			   struct xtcp_mib __percpu *mib)
+{
+	int i, cpu;
+
+	seq_puts(seq, "Xtcp:");
+	for (i = 0; i < __XTCP_MIB_MAX; i++)
+		seq_printf(seq, " %s", xtcp_mib_names[i]);
+	seq_puts(seq, "\nXtcp:");
+	for (i = 0; i < __XTCP_MIB_MAX; i++) {
+		unsigned long sum = 0;
+
+		for_each_possible_cpu(cpu)
+			sum += READ_ONCE(per_cpu_ptr(mib, cpu)->mibs[i]);
+		seq_printf(seq, " %ld", (long)sum);
+	}
+	seq_putc(seq, '\n');
+}

@@ -69,6 +69,8 @@ struct xtcp_mib {
 struct xtcp_mib __percpu *xtcp_mib_alloc(void);
 void xtcp_mib_free(struct xtcp_mib __percpu *mib);
 void xtcp_mib_seq_show(struct seq_file *seq, struct xtcp_mib __percpu *mib);
+void xtcp_mib_netstat_show(struct seq_file *seq,
+			   struct xtcp_mib __percpu *mib);
 void xtcp_mib_inc(const struct net *net, enum xtcp_mib_field field);
 void xtcp_mib_dec(const struct net *net, enum xtcp_mib_field field);
 

@@ -22,6 +22,13 @@ static int xtcp_snmp_show(struct seq_file *seq, void *v)
 	return 0;
 }
 
+/* /proc/net/xtcp/netstat: the same counters for nstat. */
+static int xtcp_netstat_show(struct seq_file *seq, void *v)
+{
+	xtcp_mib_netstat_show(seq, xtcp_pernet(seq_file_single_net(seq))->mib);
+	return 0;
+}
+
 static void xtcp_proc_show_req(struct seq_file *seq, int n,
 			       const struct xtcp_request_sock *req)
 {
@@ -106,7 +113,7 @@ static const struct seq_operations xtcp_sockets_seq_ops = {
 };
 
 /**
- * xtcp_proc_init_net() - create /proc/net/xtcp/{snmp,sockets} in @net
+ * xtcp_proc_init_net() - create /proc/net/xtcp/{snmp,netstat,sockets}
  * @net: new namespace
  *
  * Return: 0 or -ENOMEM.
@@ -120,6 +127,8 @@ int xtcp_proc_init_net(struct net *net)
 		return -ENOMEM;
 	if (!proc_create_net_single("snmp", 0444, xn->proc_dir,
 				    xtcp_snmp_show, NULL) ||
+	    !proc_create_net_single("netstat", 0444, xn->proc_dir,
+				    xtcp_netstat_show, NULL) ||
 	    !proc_create_net("sockets", 0444, xn->proc_dir,
 			     &xtcp_sockets_seq_ops,
 			     sizeof(struct xtcp_seq_state))) {

@@ -242,7 +242,8 @@ static bool trace_setup(struct __test_metadata *_metadata, const struct xfam *f)
 	if (xtcp_setup_netns(_metadata, f))
 		return true;
 	if (tracefs_find())
-		SKIP(return true, "this kernel has no tracefs (CONFIG_TRACING)");
+		SKIP_OUTSIDE_VM(return true,
+				"this kernel has no tracefs (CONFIG_TRACING)");
 	ASSERT_EQ(0, tr_open()) TH_LOG("mkdir %s: %s", tr_inst, strerror(errno));
 	return false;
 }

@@ -13,6 +13,10 @@ require_cmd ip nstat
 BURST="$XTCP_TESTDIR/xtcp_burst"
 N=4
 
+# nstat's history lock must not live on the VM's 9p scratch share
+HIST=$(mktemp /tmp/xtcp-nstat.XXXXXX) || { fail "mktemp"; exit $ret; }
+on_exit "rm -f $HIST"
+
 ns_create A || { fail "ip netns add"; exit $ret; }
 
 # xnstat NS: nstat's "Name Value" lines (absolute, history untouched)
@@ -20,7 +24,7 @@ xnstat() {
 	ip netns exec "$1" env PROC_NET_NETSTAT=/proc/net/xtcp/netstat \
 		PROC_NET_SNMP=/dev/null PROC_NET_SNMP6=/dev/null \
 		PROC_NET_SCTP_SNMP=/dev/null \
-		NSTAT_HISTORY="$XTCP_SCRATCH/nstat.$$" \
+		NSTAT_HISTORY="$HIST" \
 		nstat -a -s -z | awk '!/^#/ { print $1, $2 }'
 }
 

@@ -14,6 +14,8 @@
 #   make style             checkpatch --strict on every source file
 #   make check-static      sparse (C=1) and W=1 build
 #   make compile_commands.json
+#   make preload           libxtcp-preload.so and xtcp-run in build/preload/
+#   make install-preload   install them under PREFIX (default /usr/local)
 #
 # Each kernel gets its own build directory, build/<flavour>/, holding
 # symlinks to the sources, so the same checkout builds for several kernels
@@ -37,7 +39,8 @@ J ?= $(shell nproc)
 
 .PHONY: all module module-debug gate-debug kernels \
 	$(addprefix module-,$(STOCK_FLAVOURS)) $(addprefix gate-,$(STOCK_FLAVOURS)) \
-	selftests check demo bench style check-static clean setup kernel
+	selftests check demo bench style check-static clean setup kernel \
+	preload install-preload
 
 all: module
 
@@ -87,11 +90,19 @@ gate-debug $(addprefix gate-,$(STOCK_FLAVOURS)): gate-%:
 	@kdir=$(if $(filter debug,$*),$$(scripts/build-kernel --print-dir),$$(scripts/kernels kdir $*)) && \
 		$(MAKE) -s -C $$kdir M=$(REPO)/build/$*/gate modules
 
-selftests:
+# The shim's tests run programs under build/preload/xtcp-run.
+selftests: preload
 	@$(MAKE) --no-print-directory -C selftests OUTPUT=$(REPO)/build/selftests KSFT_DIR=$(KSFT_DIR)
 
 check:
 	@scripts/check
+
+# The LD_PRELOAD shim (Documentation/preload.rst).
+preload:
+	@$(MAKE) --no-print-directory -C scripts/preload O=$(REPO)/build/preload
+
+install-preload:
+	@$(MAKE) --no-print-directory -C scripts/preload O=$(REPO)/build/preload install
 
 demo:
 	@scripts/demo
@@ -111,9 +122,7 @@ CHECKPATCH = $(KSRC)/scripts/checkpatch.pl --no-tree --strict --quiet --show-typ
 TRACE_IGNORE = COMPLEX_MACRO,MACRO_ARG_UNUSED,TRAILING_SEMICOLON,OPEN_ENDED_LINE,PARENTHESIS_ALIGNMENT,LINE_SPACING,MACRO_ARG_REUSE,CAMELCASE
 
 style:
-	@$(CHECKPATCH) -f $(filter-out module/xtcp_trace.h,$(wildcard module/*.[ch])) include/uapi/linux/xtcp.h selftests/gate/*.c
-	@$(CHECKPATCH) --ignore $(TRACE_IGNORE) -f module/xtcp_trace.h
-	@$(CHECKPATCH) --ignore PREFER_KERNEL_TYPES,SPLIT_STRING,USE_NEGATIVE_ERRNO -f $(wildcard selftests/*.[ch] selftests/pkt/*.[ch] scripts/bench/*.[ch])
+		  @$(CHECKPATCH) -f $(filter-out module/xtcp_trace.h,$(wildcard module/*.[ch])) include/uapi/linux/xtcp.h selftests/gate/*.c @$(CHECKPATCH) --ignore $(TRACE_IGNORE) -f module/xtcp_trace.h @$(CHECKPATCH) --ignore PREFER_KERNEL_TYPES,SPLIT_STRING,USE_NEGATIVE_ERRNO -f $(wildcard selftests/*.[ch] selftests/pkt/*.[ch] scripts/bench/*.[ch]) module/*.[ch] scripts/bench/*.[ch] scripts/preload/*.[ch])
 
 # Against KDIR= if given, else the stock 6.12 headers of the cache.
 STATIC_KDIR = $(if $(KDIR_SET),$(KDIR),$(STOCK_KDIR))

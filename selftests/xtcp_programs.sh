@@ -231,7 +231,9 @@ case_iperf3() {
 		print("# iperf3 %s sent %d received %d, %.1f Mbit/s" % (
 			"reverse" if r["start"]["test_start"]["reverse"] else "forward",
 			s, g, r["end"]["sum_received"]["bits_per_second"] / 1e6))
-		sys.exit(0 if s >= want and g >= want else 1)
+		# iperf3 -n stops counting at the receiver when the client says
+		# the test ended: bytes still queued there are not in its total.
+		sys.exit(0 if s >= want and g >= want * 0.8 else 1)
 		EOF
 	done
 	[ $rc = 0 ] && { check_counters "$before" 4 || rc=1; }

@@ -52,6 +52,13 @@ register_net_sysctl_sz(struct net *net, const char *path,
 }
 #endif
 
+/* proc handlers take a const table since 6.11. */
+#ifdef XTCP_HAVE_CONST_CTL_TABLE
+#define XTCP_CTL_TABLE	const struct ctl_table
+#else
+#define XTCP_CTL_TABLE	struct ctl_table
+#endif
+
 /* Timer API renames: timer_delete*() in 6.2, timer_container_of() in 6.16. */
 #ifndef XTCP_HAVE_TIMER_DELETE_SYNC
 #define timer_delete_sync(t)	del_timer_sync(t)

@@ -28,6 +28,35 @@ static const int xtcp_zero;
 static const int xtcp_int_max = INT_MAX;
 static const int xtcp_mem_min = 4096;
 
+/*
+ * net.xtcp.rmem / wmem: three values, each at least 4096, in order
+ * (min <= default <= max), else EINVAL. A netns other than init_net
+ * (whose root may be an unprivileged user's) cannot raise any of them
+ * above init_net's max: its copy's extra2 points there. TCP orders and
+ * caps nothing in tcp_rmem/tcp_wmem; XTCP refuses what would make no
+ * sense or let a user namespace lift the host's bound (limits.rst).
+ */
+static int xtcp_proc_mem3(XTCP_CTL_TABLE *table, int write, void *buffer,
+			  size_t *lenp, loff_t *ppos)
+{
+	struct ctl_table tmp = *table;
+	int vals[3], *data = table->data, err;
+
+	vals[0] = READ_ONCE(data[0]);
+	vals[1] = READ_ONCE(data[1]);
+	vals[2] = READ_ONCE(data[2]);
+	tmp.data = vals;
+	err = proc_dointvec_minmax(&tmp, write, buffer, lenp, ppos);
+	if (err || !write)
+		return err;
+	if (vals[0] > vals[1] || vals[1] > vals[2])
+		return -EINVAL;
+	WRITE_ONCE(data[0], vals[0]);
+	WRITE_ONCE(data[1], vals[1]);
+	WRITE_ONCE(data[2], vals[2]);
+	return 0;
+}
+
 /* Template; each netns gets a copy whose .data points into its xtcp_net. */
 static const struct ctl_table xtcp_sysctl_template[] = {
 	{
@@ -138,7 +167,7 @@ static const struct ctl_table xtcp_sysctl_template[] = {
 		.procname	= "rmem",
 		.maxlen		= 3 * sizeof(int),
 		.mode		= 0644,
-		.proc_handler	= proc_dointvec_minmax,
+		.proc_handler	= xtcp_proc_mem3,
 		.extra1		= (void *)&xtcp_mem_min,
 		.extra2		= (void *)&xtcp_int_max,
 	},
@@ -146,7 +175,7 @@ static const struct ctl_table xtcp_sysctl_template[] = {
 		.procname	= "wmem",
 		.maxlen		= 3 * sizeof(int),
 		.mode		= 0644,
-		.proc_handler	= proc_dointvec_minmax,
+		.proc_handler	= xtcp_proc_mem3,
 		.extra1		= (void *)&xtcp_mem_min,
 		.extra2		= (void *)&xtcp_int_max,
 	},
@@ -227,8 +256,16 @@ static int xtcp_sysctl_init_net(struct net *net, struct xtcp_net *xn)
 			GFP_KERNEL);
 	if (!table)
 		return -ENOMEM;
-	for (i = 0; i < XTCP_SYSCTL_ENTRIES; i++)
+	for (i = 0; i < XTCP_SYSCTL_ENTRIES; i++) {
 		table[i].data = data[i];
+		if (net_eq(net, &init_net))
+			continue;
+		/* rmem/wmem of another netns: capped by init_net's max. */
+		if (data[i] == xn->rmem)
+			table[i].extra2 = &xtcp_pernet(&init_net)->rmem[2];
+		else if (data[i] == xn->wmem)
+			table[i].extra2 = &xtcp_pernet(&init_net)->wmem[2];
+	}
 
 	/* The core makes the entries owned by the netns's root user. */
 	xn->sysctl_hdr = register_net_sysctl_sz(net, "net/xtcp", table,

@@ -259,4 +259,58 @@ TEST_F_TIMEOUT(lifetimes, tw_overflow, 120)
 	EXPECT_EQ(TW_CONNS - TW_LIMIT, ovf);
 }
 
+/*
+ * net.xtcp.rmem/wmem: min <= default <= max, and a netns other than
+ * init_net cannot go above init_net's max. XTCP only: TCP checks neither
+ * for tcp_rmem/tcp_wmem (a difference listed in limits.rst). The fixture
+ * runs in a fresh netns; init_net's values are read through the parent's
+ * netns file descriptor.
+ */
+TEST_F(lifetimes, mem_sysctls_bounded)
+{
+	static const char * const k[] = { "net.xtcp.rmem", "net.xtcp.wmem" };
+	char buf[64], init_max[32];
+	int i, selfns, initns;
+
+	if (!is_xtcp(&variant->f))
+		SKIP(return, "TCP bounds neither tcp_rmem nor tcp_wmem");
+	for (i = 0; i < 2; i++) {
+		long min, def, max;
+		char path[64];
+
+		snprintf(path, sizeof(path), "/proc/sys/%s", k[i]);
+		for (char *p = path + 10; *p; p++)
+			if (*p == '.')
+				*p = '/';
+		/* init_net's max, through PID 1's netns */
+		selfns = open("/proc/self/ns/net", O_RDONLY);
+		initns = open("/proc/1/ns/net", O_RDONLY);
+		ASSERT_LE(0, selfns);
+		ASSERT_LE(0, initns);
+		ASSERT_EQ(0, setns(initns, CLONE_NEWNET));
+		ASSERT_LT(0, read_file(path, buf, sizeof(buf)));
+		ASSERT_EQ(0, setns(selfns, CLONE_NEWNET));
+		close(initns);
+		close(selfns);
+		ASSERT_EQ(3, sscanf(buf, "%ld %ld %ld", &min, &def, &max));
+		snprintf(init_max, sizeof(init_max), "%ld", max);
+
+		/* out of order: refused, and nothing changed */
+		EXPECT_NE(0, write_file(path, "8192 4096 16384"));
+		EXPECT_NE(0, write_file(path, "4096 32768 16384"));
+		ASSERT_LT(0, read_file(path, buf, sizeof(buf)));
+		EXPECT_EQ(3, sscanf(buf, "%ld %ld %ld", &min, &def, &max));
+		EXPECT_TRUE(min <= def && def <= max) TH_LOG("%s: %s", k[i], buf);
+		/* in order and within init_net's max: taken */
+		EXPECT_EQ(0, write_file(path, "4096 8192 16384"));
+		ASSERT_LT(0, read_file(path, buf, sizeof(buf)));
+		EXPECT_EQ(0, strncmp(buf, "4096\t8192\t16384\n", 16)) TH_LOG("%s", buf);
+		/* up to init_net's max, not one byte more */
+		snprintf(buf, sizeof(buf), "4096 8192 %s", init_max);
+		EXPECT_EQ(0, write_file(path, buf));
+		snprintf(buf, sizeof(buf), "4096 8192 %ld", atol(init_max) + 1);
+		EXPECT_NE(0, write_file(path, buf));
+	}
+}
+
 TEST_HARNESS_MAIN

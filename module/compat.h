@@ -11,6 +11,7 @@
 #include <linux/skbuff.h>
 #include <linux/timer.h>
 #include <net/net_namespace.h>
+#include <net/inet_sock.h>
 #include <net/sock.h>
 #ifdef XTCP_HAVE_LINUX_UNALIGNED_H
 #include <linux/unaligned.h>
@@ -90,6 +91,16 @@ static inline kuid_t xtcp_sk_uid(const struct sock *sk)
 	return sk_uid(sk);
 #else
 	return sock_i_uid((struct sock *)sk);
+#endif
+}
+
+/* 6.6 moved inet_sock's recverr and friends into inet->inet_flags bits. */
+static inline bool xtcp_sk_recverr(const struct sock *sk)
+{
+#ifdef XTCP_HAVE_INET_FLAGS
+	return inet_test_bit(RECVERR, sk);
+#else
+	return inet_sk(sk)->recverr;
 #endif
 }
 

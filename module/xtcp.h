@@ -82,6 +82,7 @@ struct xtcp_skb_cb {
 enum {
 	XTCP_RTX_DEFERRED,
 	XTCP_DELACK_DEFERRED,
+	XTCP_MTU_REDUCED_DEFERRED,	/* xtcp_err() found the socket owned */
 };
 
 /* Congestion states (NewReno). */
@@ -185,6 +186,7 @@ struct xtcp_bind2_bucket;
  * @ofo_root: out-of-order segments by sequence number
  * @delack_timer: delayed ACK timer; holds a socket reference when pending
  * @deferred: XTCP_*_DEFERRED bits, timer work found the socket owned
+ * @mtu_info: next-hop MTU of the last "fragmentation needed" (xtcp_icmp.c)
  *
  * The data path fields are under the socket lock (bh_lock_sock() in
  * softirq and timers, the owner lock in process context); fields read
@@ -283,6 +285,7 @@ struct xtcp_sock {
 	struct rb_root			ofo_root;
 	struct timer_list		delack_timer;
 	unsigned long			deferred;
+	u32				mtu_info;
 
 	spinlock_t			reqs_lock;	/* see kernel-doc */
 	struct list_head		reqs;
@@ -532,6 +535,10 @@ int xtcp_rcv(struct sk_buff *skb);
 int xtcp_do_rcv(struct sock *sk, struct sk_buff *skb);
 void xtcp_parse_options(const struct tcphdr *th, struct xtcp_opts *opts);
 
+/* ICMP errors and path MTU (xtcp_icmp.c). */
+int xtcp_err(struct sk_buff *skb, u32 info);
+void xtcp_mtu_reduced(struct sock *sk);
+
 /* Output (xtcp_output.c). */
 int xtcp_send_syn(struct sock *sk);
 int xtcp_send_ack(struct sock *sk);
@@ -556,6 +563,7 @@ int xtcp_retransmit_head(struct sock *sk);
 u16 xtcp_select_window(struct sock *sk);
 u32 xtcp_current_mss(struct sock *sk);
 void xtcp_rearm_rtx(struct sock *sk);
+void xtcp_simple_retransmit(struct sock *sk);
 
 /* TIME_WAIT and orphaned FIN_WAIT2 mini socks (xtcp_tw.c). */
 int xtcp_tw_init(void);

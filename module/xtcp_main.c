@@ -23,6 +23,7 @@ MODULE_PARM_DESC(bhash_entries, "Bind table buckets (0: from memory)");
 
 static struct net_protocol xtcp_net_protocol = {
 	.handler	= xtcp_rcv,
+	.err_handler	= xtcp_err,
 	.no_policy	= 1,
 };
 

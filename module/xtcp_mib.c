@@ -52,6 +52,9 @@ static const char * const xtcp_mib_names[__XTCP_MIB_MAX] = {
 	[XTCP_MIB_CURRORPHANS]	= "CurrOrphans",
 	/* Resource limits. */
 	[XTCP_MIB_TCPTIMEWAITOVERFLOW] = "TCPTimeWaitOverflow",
+	/* ICMP errors. */
+	[XTCP_MIB_OUTOFWINDOWICMPS]	= "OutOfWindowIcmps",
+	[XTCP_MIB_LOCKDROPPEDICMPS]	= "LockDroppedIcmps",
 };
 
 /**

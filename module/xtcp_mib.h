@@ -55,6 +55,9 @@ enum xtcp_mib_field {
 	XTCP_MIB_CURRORPHANS,		/* gauge: orphaned full sockets */
 	/* Resource limits (Documentation/limits.rst). */
 	XTCP_MIB_TCPTIMEWAITOVERFLOW,	/* closed without a mini sock: limit/memory */
+	/* ICMP errors (xtcp_icmp.c), TcpExt: names. */
+	XTCP_MIB_OUTOFWINDOWICMPS,	/* ICMP quoting a sequence out of window */
+	XTCP_MIB_LOCKDROPPEDICMPS,	/* ICMP error dropped: socket owned */
 	__XTCP_MIB_MAX
 };
 

@@ -332,6 +332,32 @@ static int xtcp_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
 	return 0;
 }
 
+/*
+ * Split a sent skb to the MSS before it goes out again (tcp_fragment() on
+ * the retransmit queue, after a PMTU drop): a clone of it may still be in
+ * flight, so it gets its own data reference first. The tail keeps the
+ * head's transmit time and Karn flag: it was sent too.
+ */
+static int xtcp_fragment_sent(struct sock *sk, struct sk_buff *skb, u32 mss)
+{
+	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	struct sk_buff *tail;
+	int err;
+
+	if (skb->len <= mss)
+		return 0;
+	err = skb_unclone(skb, sk_gfp_mask(sk, GFP_ATOMIC));
+	if (err)
+		return err;
+	err = xtcp_fragment(sk, skb, mss);
+	if (err)
+		return err;
+	tail = skb->next;
+	XTCP_SKB_CB(tail)->when = cb->when;
+	XTCP_SKB_CB(tail)->retrans = cb->retrans;
+	return 0;
+}
+
 /* Retransmit one sent skb; counts it and applies Karn's rule. */
 static int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 {
@@ -339,6 +365,9 @@ static int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	struct xtcp_sock *xp = xtcp_sk(sk);
 	int err;
 
+	err = xtcp_fragment_sent(sk, skb, xtcp_current_mss(sk));
+	if (err)
+		return err;
 	err = xtcp_transmit_skb(sk, skb);
 	if (err)
 		return err;
@@ -410,6 +439,32 @@ void xtcp_rearm_rtx(struct sock *sk)
 		xtcp_rtx_timer_arm(sk, when);
 	else
 		xtcp_rtx_timer_stop(sk, false);
+}
+
+/**
+ * xtcp_simple_retransmit() - resend everything in flight at a smaller MSS
+ *	(tcp_simple_retransmit())
+ * @sk: connected socket; its lock held
+ *
+ * The path MTU dropped under data in flight: those segments were dropped
+ * on the way, so they are presumed lost and go again from snd_una, split
+ * to the new MSS. cwnd and ssthresh stay: the amount of data in the
+ * network does not grow, only its units changed.
+ */
+void xtcp_simple_retransmit(struct sock *sk)
+{
+	struct xtcp_sock *xp = xtcp_sk(sk);
+
+	if (xp->snd_una == xp->snd_nxt)
+		return;
+	if (xp->ca_state != XTCP_CA_LOSS) {
+		xp->ca_state = XTCP_CA_LOSS;
+		xp->dupacks = 0;
+		xp->recover = xp->snd_nxt;
+		xp->rtx_high = xp->snd_nxt;
+	}
+	xp->rtx_next = xp->snd_una;
+	xtcp_write_xmit(sk, XTCP_PUSH_FORCE);
 }
 
 /* Find the sent skb holding sequence number @seq. */

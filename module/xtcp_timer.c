@@ -321,4 +321,9 @@ void xtcp_release_cb(struct sock *sk)
 			xtcp_delack_work(sk);
 		__sock_put(sk);
 	}
+	/* tcp_release_cb()'s TCP_MTU_REDUCED_DEFERRED. */
+	if (test_and_clear_bit(XTCP_MTU_REDUCED_DEFERRED, &xp->deferred)) {
+		xtcp_mtu_reduced(sk);
+		__sock_put(sk);
+	}
 }

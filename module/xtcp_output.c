@@ -89,18 +89,30 @@ static void xtcp_csum(struct sk_buff *skb, __be32 saddr, __be32 daddr)
 }
 
 /*
- * A full socket's checksum: left to the device when it checksums any
- * protocol (NETIF_F_HW_CSUM: loopback, veth); the core falls back to
- * skb_checksum_help() if the device changes its mind. A device that only
- * knows TCP and UDP (NETIF_F_IP_CSUM) must not be asked: it would take
- * the offset of our checksum for TCP's and skip or botch protocol 253.
+ * A full socket's checksum: left to the device only when the route's
+ * device checksums any protocol (NETIF_F_HW_CSUM: loopback, veth); the
+ * core falls back to skb_checksum_help() if the device changes its mind.
+ * A device that only knows TCP and UDP (NETIF_F_IP_CSUM) must not be
+ * asked: skb_csum_hwoffload_help() takes our checksum's offset for TCP's
+ * and hands the segment over, and the NIC skips or botches protocol 253.
+ * sk_route_caps cannot tell: sk_setup_caps() grants NETIF_F_HW_CSUM to
+ * every socket whose sk_gso_type is 0, so the device's own features are
+ * read, per route, at each transmission (the route ip_queue_xmit() will
+ * use, checked first; none means software).
  */
+static bool xtcp_dev_csum_ok(struct sock *sk)
+{
+	struct dst_entry *dst = __sk_dst_check(sk, 0);
+
+	return dst && dst->dev && (dst->dev->features & NETIF_F_HW_CSUM);
+}
+
 static void xtcp_sk_csum(struct sock *sk, struct sk_buff *skb)
 {
 	struct inet_sock *inet = inet_sk(sk);
 	struct tcphdr *th = tcp_hdr(skb);
 
-	if (!(sk->sk_route_caps & NETIF_F_HW_CSUM)) {
+	if (!xtcp_dev_csum_ok(sk)) {
 		xtcp_csum(skb, inet->inet_saddr, inet->inet_daddr);
 		return;
 	}

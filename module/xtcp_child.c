@@ -80,10 +80,20 @@ struct sock *xtcp_child_create(struct sock *lst,
 	memset(&xc->info, 0, sizeof(xc->info));
 	xc->info.segs_in = 1;
 	xc->info.passive = 1;
+
+	/*
+	 * Routed now, as tcp_v4_syn_recv_sock() routes the child before
+	 * tcp_sync_mss(): the MSS and the send buffer below come from the
+	 * route's MTU, not from the peer's MSS option alone (a peer claiming
+	 * 65535 would get oversized segments and a huge send buffer).
+	 */
+	if (inet_sk_rebuild_header(child))
+		goto fail;
 	xtcp_init_transfer(child);
 	xtcp_state_store(child, TCP_ESTABLISHED);
 
 	if (xtcp_inherit_port(child, lst)) {
+fail:
 		xtcp_state_store(child, TCP_CLOSE);
 		bh_unlock_sock(child);
 		sock_set_flag(child, SOCK_DEAD);

@@ -186,8 +186,8 @@ static void xtcp_ack_sent(struct sock *sk)
 }
 
 /**
- * xtcp_current_mss() - send MSS now: min(peer's MSS option, route MTU - 40,
- *	XTCP_MAXSEG)
+ * xtcp_current_mss() - send MSS now: min(peer's MSS option, route MTU -
+ *	IP header with options - 20, XTCP_MAXSEG) (tcp_current_mss())
  * @sk: connected socket
  *
  * Return: the MSS, at least XTCP_MIN_MSS.
@@ -197,13 +197,20 @@ u32 xtcp_current_mss(struct sock *sk)
 	struct xtcp_sock *xp = xtcp_sk(sk);
 	struct dst_entry *dst = __sk_dst_get(sk);
 	u32 mss = xp->peer_mss ? : XTCP_DEFAULT_MSS;
+	u32 hdrs = sizeof(struct iphdr) + XTCP_HDR_LEN;
+	const struct ip_options_rcu *opt;
 
+	/* IP options take room in every segment (tcp_mtu_to_mss()). */
+	rcu_read_lock();
+	opt = rcu_dereference(inet_sk(sk)->inet_opt);
+	if (opt)
+		hdrs += opt->opt.optlen;
+	rcu_read_unlock();
 	if (dst) {
 		u32 mtu = dst_mtu(dst);
 
-		if (mtu > sizeof(struct iphdr) + XTCP_HDR_LEN + XTCP_MIN_MSS)
-			mss = min(mss, mtu - (u32)sizeof(struct iphdr) -
-					 XTCP_HDR_LEN);
+		if (mtu > hdrs + XTCP_MIN_MSS)
+			mss = min(mss, mtu - hdrs);
 	}
 	if (xp->user_mss)
 		mss = min_t(u32, mss, xp->user_mss);

@@ -651,8 +651,13 @@ static int xtcp_create(struct net *net, struct socket *sock, int protocol,
 		return -EINVAL;
 	if (sock->type != SOCK_STREAM)
 		return -ESOCKTNOSUPPORT;
-	/* IPPROTO_XTCP always; the wire number too when ip_proto=254. */
-	if (protocol && protocol != IPPROTO_XTCP && protocol != xtcp_ip_proto)
+	/*
+	 * IPPROTO_XTCP always; the wire number too when ip_proto=254; and
+	 * IPPROTO_TCP, which many TCP programs pass explicitly, so that
+	 * changing only the family moves them to XTCP.
+	 */
+	if (protocol && protocol != IPPROTO_XTCP && protocol != xtcp_ip_proto &&
+	    protocol != IPPROTO_TCP)
 		return -EPROTONOSUPPORT;
 
 	sock->state = SS_UNCONNECTED;

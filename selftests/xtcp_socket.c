@@ -33,12 +33,13 @@ struct sock_case {
 /*
  * The rules of inet_create(): the type is looked up first (no entry for it:
  * ESOCKTNOSUPPORT, whatever the protocol), then the protocol (0 or the
- * family's own protocol; anything else: EPROTONOSUPPORT).
+ * family's own protocol, or IPPROTO_TCP as an alias so a TCP program needs
+ * only its family changed; anything else: EPROTONOSUPPORT).
  */
 static const struct sock_case matrix[] = {
 	{ SOCK_STREAM,		0,		0 },
 	{ SOCK_STREAM,		IPPROTO_XTCP,	0 },
-	{ SOCK_STREAM,		IPPROTO_TCP,	EPROTONOSUPPORT },
+	{ SOCK_STREAM,		IPPROTO_TCP,	0 },
 	{ SOCK_STREAM,		IPPROTO_UDP,	EPROTONOSUPPORT },
 	{ SOCK_STREAM,		IPPROTO_SCTP,	EPROTONOSUPPORT },
 	{ SOCK_STREAM,		IPPROTO_RAW,	EPROTONOSUPPORT },

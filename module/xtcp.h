@@ -52,6 +52,7 @@ extern unsigned long xtcp_bhash_entries;
 #define XTCP_DELACK_MAX		((unsigned int)(HZ / 5))	/* 200 ms */
 #define XTCP_INIT_CWND		10				/* IW10 */
 #define XTCP_QUICKACKS		16	/* segments ACKed at once after open */
+#define XTCP_TIMEOUT_MIN	2U	/* jiffies, TCP_TIMEOUT_MIN */
 #define XTCP_ORPHAN_RETRIES	8	/* orphan_retries = 0 means this */
 
 /**

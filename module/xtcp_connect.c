@@ -256,9 +256,18 @@ void xtcp_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 	struct xtcp_opts opts;
 	u32 syn_stamp;
 
-	if (!th->ack || th->fin)
+	if (!th->ack)
 		goto drop;	/* RST without ACK, bare SYN: ignored */
 	if (ntohl(th->ack_seq) != xp->iss + 1) {
+		/*
+		 * Maybe the peer still had an old connection and answered
+		 * our SYN with its FIN/ACK or RST/ACK: our RST clears it, so
+		 * resend the SYN almost at once rather than after the RTO
+		 * (tcp_rcv_synsent_state_process(): TCP_TIMEOUT_MIN, only
+		 * before any retransmission).
+		 */
+		if (!xp->syn_retries)
+			xtcp_rtx_timer_arm(sk, XTCP_TIMEOUT_MIN);
 		if (!th->rst)
 			xtcp_send_reset(sock_net(sk), skb,
 					XTCP_RST_INVALID_ACK_SEQUENCE);
@@ -268,7 +277,7 @@ void xtcp_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 		xtcp_reset(sk);
 		goto drop;
 	}
-	if (!th->syn)
+	if (!th->syn || th->fin)
 		goto drop;
 
 	xtcp_parse_options(th, &opts);

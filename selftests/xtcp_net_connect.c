@@ -2,6 +2,11 @@
 /*
  * Both ends of a handshake against a raw peer, same body for TCP and XTCP:
  *
+ * - SYN_SENT meeting a bad ACK answers with an RST and resends its SYN
+ *   almost at once, as TCP re-arms its SYN timer to TCP_TIMEOUT_MIN when
+ *   the bad ACK came before any retransmission (a stale FIN/ACK or
+ *   RST/ACK of an old connection may have been what the peer sent instead
+ *   of a SYN-ACK: Linux's fin_ack_lat).
  * - The child of a passive open whose peer announced an MSS of 65535 uses
  *   the route's MTU: TCP_MAXSEG reads 1460 on a 1500-byte veth.
  */
@@ -57,6 +62,41 @@ static int next_out(struct _test_data_synsent *self, const struct xfam *f,
 		if (sg->outgoing && sg->sport == lport)
 			return 1;
 	}
+}
+
+TEST_F(synsent, bad_ack_rearms_syn)
+{
+	const struct xfam *f = &variant->f;
+	struct seg syn1, sg;
+	bool rst = false;
+	int fd, lport;
+
+	fd = xsock(f, SOCK_NONBLOCK);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(EINPROGRESS, xconnect(f, fd, NS_C_ADDR, 7100));
+	lport = local_port(fd);
+	ASSERT_EQ(1, next_out(self, f, lport, &syn1, 5000));
+	ASSERT_TRUE(syn1.flags & TH_SYN);
+
+	/* An ACK that does not acknowledge the SYN. */
+	ASSERT_EQ(0, raw_send_seg(self->raw, NS_C_ADDR, NS_S_ADDR, f->ipproto,
+				  7100, lport, 12345, syn1.seq + 1000,
+				  TH_ACK));
+	for (;;) {
+		ASSERT_EQ(1, next_out(self, f, lport, &sg, 5000));
+		if (sg.flags & TH_RST) {
+			rst = true;
+			continue;
+		}
+		if (sg.flags & TH_SYN)
+			break;
+	}
+	EXPECT_TRUE(rst);
+	/* Not the 1 s RTO: the SYN timer was re-armed to a few jiffies. */
+	EXPECT_GT(0.8, sg.t - syn1.t) TH_LOG("second SYN after %.3f s",
+					     sg.t - syn1.t);
+	EXPECT_LT(0.0, sg.t - syn1.t);
+	close(fd);
 }
 
 /* A SYN from C to S announcing MSS @mss. */

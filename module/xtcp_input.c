@@ -6,10 +6,12 @@
  * tcp_rcv_state_process's LISTEN part, tcp_add_backlog, tcp_parse_options).
  * Synchronized states continue in xtcp_recv.c.
  */
+#include <linux/filter.h>
 #include <linux/skbuff.h>
 #include <net/inet_sock.h>
 #include <net/ip.h>
 #include <net/sock.h>
+#include <net/xfrm.h>
 
 #include "xtcp.h"
 #include "xtcp_mib.h"
@@ -108,6 +110,30 @@ drop:
 	consume_skb(skb);
 }
 
+/*
+ * The checks tcp_v4_rcv() makes for a socket before it sees a segment:
+ * the IPsec input policy (XTCP's net_protocol has no_policy set, as
+ * TCP's, so the IP layer leaves it to the protocol) and the socket filter
+ * (SO_ATTACH_FILTER, cgroup ingress BPF and the LSM's per-packet hook,
+ * all behind sk_filter_trim_cap(); it may trim the payload, never the
+ * header). A refused segment is dropped and counted in sk_drops; false
+ * means it is gone.
+ */
+static bool xtcp_rcv_allowed(struct sock *sk, struct sk_buff *skb)
+{
+	enum skb_drop_reason reason;
+
+	if (!xfrm4_policy_check(sk, XFRM_POLICY_IN, skb))
+		reason = SKB_DROP_REASON_XFRM_POLICY;
+	else if (sk_filter_trim_cap(sk, skb, tcp_hdr(skb)->doff * 4))
+		reason = SKB_DROP_REASON_SOCKET_FILTER;
+	else
+		return true;
+	sk_drops_add(sk, skb);
+	sk_skb_reason_drop(sk, skb, reason);
+	return false;
+}
+
 /**
  * xtcp_rcv() - IP protocol handler for XTCP (tcp_v4_rcv())
  * @skb: packet with skb->data at the XTCP header; consumed
@@ -152,7 +178,14 @@ lookup:
 	if (sk) {
 		if (sk->sk_state == TCP_NEW_SYN_RECV) {
 			struct xtcp_request_sock *req = (void *)sk;
-			bool stolen = xtcp_reqsk_rcv(req, skb);
+			bool stolen;
+
+			/* The listener's policy and filter (tcp_v4_rcv()). */
+			if (!xtcp_rcv_allowed(req->listener, skb)) {
+				xtcp_reqsk_put(req);
+				return 0;
+			}
+			stolen = xtcp_reqsk_rcv(req, skb);
 
 			xtcp_reqsk_put(req);
 			if (stolen) {
@@ -167,7 +200,13 @@ lookup:
 		}
 		if (sk->sk_state == TCP_TIME_WAIT) {
 			struct xtcp_tw_sock *tw = (void *)sk;
-			bool again = xtcp_tw_rcv(tw, skb);
+			bool again;
+
+			if (!xfrm4_policy_check(NULL, XFRM_POLICY_IN, skb)) {
+				xtcp_tw_put(tw);
+				goto discard;
+			}
+			again = xtcp_tw_rcv(tw, skb);
 
 			xtcp_tw_put(tw);
 			if (again && !retried) {
@@ -178,6 +217,10 @@ lookup:
 			return 0;
 		}
 
+		if (!xtcp_rcv_allowed(sk, skb)) {
+			sock_put(sk);
+			return 0;
+		}
 		bh_lock_sock(sk);
 		if (!sock_owned_by_user(sk)) {
 			xtcp_do_rcv(sk, skb);
@@ -205,12 +248,15 @@ lookup:
 				  iph->daddr, ntohs(th->dest),
 				  inet_iif(skb), inet_sdif(skb));
 	if (sk) {
-		xtcp_listen_rcv(sk, skb);
+		if (xtcp_rcv_allowed(sk, skb))
+			xtcp_listen_rcv(sk, skb);
 		sock_put(sk);
 		return 0;
 	}
 
-	/* Nobody: answer with an RST unless it is one. */
+	/* Nobody: answer with an RST unless it is one (or policy forbids). */
+	if (!xfrm4_policy_check(NULL, XFRM_POLICY_IN, skb))
+		goto discard;
 	XTCP_INC_STATS(net, XTCP_MIB_NOPORT);
 	xtcp_send_reset(net, skb, XTCP_RST_NO_SOCKET);
 	consume_skb(skb);

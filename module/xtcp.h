@@ -148,6 +148,11 @@ struct xtcp_bind2_bucket;
  * @linger2: XTCP_LINGER2 in jiffies; 0 for net.xtcp.fin_timeout, < 0 for
  *	no FIN_WAIT2 lingering (RST instead)
  * @user_timeout: XTCP_USER_TIMEOUT in milliseconds, 0 when unset
+ * @cork: XTCP_CORK: partial segments are held as with MSG_MORE
+ * @syncnt: XTCP_SYNCNT, 0 for net.xtcp.syn_retries
+ * @recvmsg_inq: XTCP_INQ: recvmsg() reports the bytes left to read
+ * @window_clamp: XTCP_WINDOW_CLAMP in bytes, 0 when unset
+ * @notsent_lowat: XTCP_NOTSENT_LOWAT in bytes, 0 when unset
  * @rcv_tstamp: jiffies of the last acceptable segment from the peer
  * @probes_out: keepalive or zero-window probes sent and not answered
  * @write_seq: sequence number after the last byte (or FIN) queued to send
@@ -243,6 +248,12 @@ struct xtcp_sock {
 	u16				user_mss;
 	int				linger2;
 	u32				user_timeout;
+	/* TCP_CORK .. TCP_INQ (xtcp_sockopt.c), under the owner's lock. */
+	u8				cork;
+	u8				syncnt;
+	u8				recvmsg_inq;
+	u32				window_clamp;
+	u32				notsent_lowat;
 	/*
 	 * Written by the receive path for every acceptable segment, read by
 	 * keepalive; probes_out counts unanswered keepalive/window probes
@@ -562,6 +573,7 @@ void xtcp_write_xmit(struct sock *sk, int mode);
 void xtcp_push_pending(struct sock *sk);
 int xtcp_retransmit_head(struct sock *sk);
 u16 xtcp_select_window(struct sock *sk);
+u32 xtcp_initial_window(const struct sock *sk);
 u32 xtcp_current_mss(struct sock *sk);
 void xtcp_rearm_rtx(struct sock *sk);
 void xtcp_simple_retransmit(struct sock *sk);
@@ -588,6 +600,7 @@ int xtcp_sockopt_set(struct sock *sk, int optname, sockptr_t optval,
 		     unsigned int optlen);
 int xtcp_sockopt_get(struct sock *sk, int optname, char __user *optval,
 		     int __user *optlen);
+bool xtcp_stream_memory_free(const struct sock *sk, int wake);
 
 /* Timers (xtcp_timer.c). */
 void xtcp_rtx_timer_init(struct sock *sk);

@@ -75,7 +75,7 @@ void xtcp_init_transfer(struct sock *sk)
 	xp->copied_seq = xp->rcv_nxt;
 	xp->write_seq = xp->snd_nxt;
 	xp->rcv_wup = xp->rcv_nxt;
-	xp->rcv_wnd = XTCP_RCV_WND;	/* what our SYN or SYN-ACK said */
+	xp->rcv_wnd = xtcp_initial_window(sk);	/* what our SYN or SYN-ACK said */
 	xp->max_window = xp->snd_wnd;
 	xp->rcv_mss = XTCP_DEFAULT_MSS;
 	xp->rcv_ratio = 128;
@@ -258,6 +258,14 @@ int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 	u32 mss;
 	int err;
 
+	/*
+	 * No urgent data: XTCP carries no urgent pointer, and sending the
+	 * byte inline as TCP's own data would be silently wrong for a
+	 * program that relies on SIGURG or SIOCATMARK; fail instead.
+	 */
+	if (flags & MSG_OOB)
+		return -EOPNOTSUPP;
+
 	lock_sock(sk);
 	timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
 	if ((1 << sk->sk_state) & ~(TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)) {
@@ -376,6 +384,28 @@ static void xtcp_rcv_space_adjust(struct sock *sk, int copied)
 	xp->rcvq_time = tcp_jiffies32;
 }
 
+/*
+ * Control messages at the end of a read (tcp_recvmsg()): the receive
+ * timestamp of the last skb read (SO_TIMESTAMP, SO_TIMESTAMPNS,
+ * SO_TIMESTAMPING software RX), then TCP_INQ's bytes left to read, with
+ * TCP's "1 after the FIN" (tcp_inq_hint()).
+ */
+static void xtcp_recv_cmsgs(struct sock *sk, struct msghdr *msg,
+			    struct sk_buff *skb)
+{
+	struct xtcp_sock *xp = xtcp_sk(sk);
+
+	if (skb)
+		sock_recv_timestamp(msg, sk, skb);
+	if (xp->recvmsg_inq) {
+		int inq = xp->rcv_nxt - xp->copied_seq;
+
+		if (inq == 0 && sock_flag(sk, SOCK_DONE))
+			inq = 1;
+		put_cmsg(msg, SOL_TCP, XTCP_CM_INQ, sizeof(inq), &inq);
+	}
+}
+
 /**
  * xtcp_recvmsg() - proto_ops.recvmsg (tcp_recvmsg_locked())
  * @sock: socket
@@ -396,8 +426,10 @@ int xtcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 	struct sock *sk = sock->sk;
 	struct xtcp_sock *xp = xtcp_sk(sk);
 	bool peek = flags & MSG_PEEK;
+	struct sk_buff *tskb = NULL;
 	int copied = 0, target;
 	u32 peek_seq, *seq;
+	u32 peek_off = 0;
 	long timeo;
 
 	/* tcp_recvmsg(): the error queue first, and never the stream. */
@@ -413,14 +445,17 @@ int xtcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 	}
 	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
 	target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
-	peek_seq = xp->copied_seq;
+	/* SO_PEEK_OFF: a peek starts that far past copied_seq. */
+	if (peek)
+		peek_off = max(sk_peek_offset(sk, flags), 0);
+	peek_seq = xp->copied_seq + peek_off;
 	seq = peek ? &peek_seq : &xp->copied_seq;
 
 	do {
 		struct sk_buff *skb, *last = NULL, *found = NULL;
 
-		if (peek && xtcp_before(peek_seq, xp->copied_seq))
-			peek_seq = xp->copied_seq;	/* another reader */
+		if (peek && xtcp_before(peek_seq, xp->copied_seq + peek_off))
+			peek_seq = xp->copied_seq + peek_off;	/* another reader */
 
 		skb_queue_walk(&sk->sk_receive_queue, skb) {
 			last = skb;
@@ -443,6 +478,16 @@ int xtcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 			}
 			*seq += used;
 			copied += used;
+			if (peek)
+				sk_peek_offset_fwd(sk, used);
+			else
+				sk_peek_offset_bwd(sk, used);
+			/* The receive timestamp is the last skb's (TCP's). */
+			if (tskb != found) {
+				if (tskb)
+					consume_skb(tskb);
+				tskb = skb_get(found);
+			}
 			if (!peek) {
 				WRITE_ONCE(xp->rcv_queued,
 					   xp->rcv_queued - used);
@@ -500,7 +545,11 @@ int xtcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 		xtcp_rcv_space_adjust(sk, copied);
 		xtcp_cleanup_rbuf(sk, copied);
 	}
+	if (copied >= 0)
+		xtcp_recv_cmsgs(sk, msg, tskb);
 out:
+	if (tskb)
+		consume_skb(tskb);
 	release_sock(sk);
 	return copied;
 }

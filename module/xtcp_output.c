@@ -166,12 +166,28 @@ u16 xtcp_select_window(struct sock *sk)
 		cur = xp->rcv_wup + xp->rcv_wnd - xp->rcv_nxt;
 	win = free > 0 ? ((u64)free * xp->rcv_ratio) >> 8 : 0;
 	win = min(win, max);
+	if (xp->window_clamp)
+		win = min(win, xp->window_clamp);	/* TCP_WINDOW_CLAMP */
 	win &= ~(unit - 1);
 	if (win < cur)
 		win = min(ALIGN(cur, unit), max);
 	xp->rcv_wnd = win;
 	xp->rcv_wup = xp->rcv_nxt;
 	return win >> xp->rcv_wscale;
+}
+
+/**
+ * xtcp_initial_window() - the window of our SYN or SYN-ACK
+ * @sk: the connecting socket or the listener
+ *
+ * Return: XTCP_RCV_WND, or TCP_WINDOW_CLAMP when smaller
+ *	(tcp_select_initial_window()'s window_clamp bound).
+ */
+u32 xtcp_initial_window(const struct sock *sk)
+{
+	u32 clamp = READ_ONCE(xtcp_sk(sk)->window_clamp);
+
+	return clamp ? min_t(u32, clamp, XTCP_RCV_WND) : XTCP_RCV_WND;
 }
 
 /* A segment with an ACK went out: no delayed ACK is owed any more. */
@@ -247,7 +263,7 @@ int xtcp_send_syn(struct sock *sk)
 	if (!skb)
 		return -ENOBUFS;
 	xtcp_push_header(skb, inet->inet_sport, inet->inet_dport, xp->iss, 0,
-			 XTCP_SYN, XTCP_RCV_WND,
+			 XTCP_SYN, xtcp_initial_window(sk),
 			 xtcp_dst_mss(__sk_dst_get(sk)), XTCP_RCV_WSCALE);
 	return xtcp_transmit(sk, skb);
 }
@@ -523,6 +539,9 @@ void xtcp_write_xmit(struct sock *sk, int mode)
 				     TCPF_LAST_ACK)))
 		return;
 	mss = xtcp_current_mss(sk);
+	/* TCP_CORK holds a partial segment whoever pushes (TCP_NAGLE_CORK). */
+	if (mode == XTCP_PUSH_NAGLE && xp->cork)
+		mode = XTCP_PUSH_CORK;
 
 	while (xp->ca_state == XTCP_CA_LOSS &&
 	       xtcp_before(xp->rtx_next, xp->rtx_high)) {
@@ -741,7 +760,7 @@ static int xtcp_req_send(const struct xtcp_request_sock *req, bool rst)
 	} else {
 		xtcp_push_header(skb, htons(req->xreq_num), req->xreq_dport,
 				 req->iss, req->irs + 1, XTCP_SYN | XTCP_ACK,
-				 XTCP_RCV_WND, xtcp_dst_mss(&rt->dst),
+				 xtcp_initial_window(lst), xtcp_dst_mss(&rt->dst),
 				 req->wscale_ok ? XTCP_RCV_WSCALE : -1);
 	}
 	xtcp_ip_send(net, skb, &fl4, rt, mark);

@@ -174,6 +174,7 @@ int xtcp_disconnect(struct sock *sk, int flags)
 		xtcp_set_state(sk, TCP_CLOSE);
 
 	__skb_queue_purge(&sk->sk_receive_queue);
+	sk_set_peek_off(sk, -1);	/* as tcp_disconnect() */
 	xtcp_write_queue_purge(sk);
 	xtcp_ofo_purge(sk);
 	sk_mem_reclaim(sk);
@@ -701,6 +702,7 @@ struct proto xtcp_prot = {
 	.backlog_rcv	= xtcp_do_rcv,
 	.release_cb	= xtcp_release_cb,
 	.keepalive	= xtcp_set_keepalive,
+	.stream_memory_free	= xtcp_stream_memory_free,
 	.obj_size	= sizeof(struct xtcp_sock),
 	.slab_flags	= SLAB_TYPESAFE_BY_RCU,
 };
@@ -723,6 +725,7 @@ static const struct proto_ops xtcp_stream_ops = {
 	.sendmsg	= xtcp_sendmsg,
 	.recvmsg	= xtcp_recvmsg,
 	.mmap		= sock_no_mmap,
+	.set_peek_off	= sk_set_peek_off,
 };
 
 static const struct net_proto_family xtcp_family_ops = {

@@ -14,6 +14,9 @@
 #define XTCP_MAX_KEEPCNT	127	/* MAX_TCP_KEEPCNT */
 #define XTCP_MAX_USER_MSS	32767	/* MAX_TCP_WINDOW, XTCP_MAXSEG bound */
 #define XTCP_FIN_TIMEOUT_MAX	(120 * HZ)	/* XTCP_LINGER2 cap */
+#define XTCP_MAX_SYNCNT		127	/* MAX_TCP_SYNCNT */
+#define XTCP_CA_NAME_MAX	16	/* TCP_CA_NAME_MAX */
+#define XTCP_CA_NAME		"reno"	/* xtcp_cong.c's NewReno */
 
 /* Options that need the owner's lock: they touch timers or the data path. */
 static int xtcp_sockopt_set_locked(struct sock *sk, int optname, int val)
@@ -41,8 +44,89 @@ static int xtcp_sockopt_set_locked(struct sock *sk, int optname, int val)
 		WRITE_ONCE(xp->keepalive_time, val * HZ);
 		xtcp_keepalive_idle_changed(sk);
 		return 0;
+	case XTCP_CORK:
+		/* __tcp_sock_set_cork(): uncorking pushes what was held. */
+		WRITE_ONCE(xp->cork, !!val);
+		if (!val && ((1 << sk->sk_state) &
+			     (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)))
+			xtcp_push_pending(sk);
+		return 0;
+	case XTCP_QUICKACK:
+		/* __tcp_sock_set_quickack(): 0 enters pingpong mode. */
+		if (!val) {
+			xp->pingpong = 1;
+			return 0;
+		}
+		xp->pingpong = 0;
+		if (((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)) &&
+		    xp->ack_pending) {
+			xtcp_send_ack(sk);
+			if (!(val & 1))
+				xp->pingpong = 1;
+		}
+		return 0;
+	case XTCP_WINDOW_CLAMP:
+		/* tcp_set_window_clamp() */
+		if (!val) {
+			if (sk->sk_state != TCP_CLOSE)
+				return -EINVAL;
+			WRITE_ONCE(xp->window_clamp, 0);
+			return 0;
+		}
+		WRITE_ONCE(xp->window_clamp,
+			   max_t(int, SOCK_MIN_RCVBUF / 2, val));
+		return 0;
+	case XTCP_NOTSENT_LOWAT:
+		WRITE_ONCE(xp->notsent_lowat, val);
+		sk->sk_write_space(sk);
+		return 0;
+	case XTCP_INQ:
+		if (val > 1 || val < 0)
+			return -EINVAL;
+		xp->recvmsg_inq = val;
+		return 0;
 	}
 	return -ENOPROTOOPT;
+}
+
+/*
+ * TCP_CONGESTION (do_tcp_setsockopt()'s string case): XTCP has one
+ * algorithm, NewReno, under TCP's name "reno"; any other name is ENOENT,
+ * what TCP answers for an algorithm that is not available.
+ */
+static int xtcp_set_congestion(sockptr_t optval, unsigned int optlen)
+{
+	char name[XTCP_CA_NAME_MAX];
+	long n;
+
+	if (optlen < 1)
+		return -EINVAL;
+	n = strncpy_from_sockptr(name, optval,
+				 min_t(long, XTCP_CA_NAME_MAX - 1, optlen));
+	if (n < 0)
+		return -EFAULT;
+	name[n] = 0;
+	return strcmp(name, XTCP_CA_NAME) ? -ENOENT : 0;
+}
+
+/**
+ * xtcp_stream_memory_free() - proto.stream_memory_free
+ *	(tcp_stream_memory_free())
+ * @sk: socket
+ * @wake: called from the write-space wakeup: require half the room
+ *
+ * Return: false while XTCP_NOTSENT_LOWAT or more bytes wait unsent.
+ */
+bool xtcp_stream_memory_free(const struct sock *sk, int wake)
+{
+	const struct xtcp_sock *xp = xtcp_sk(sk);
+	u32 lowat = READ_ONCE(xp->notsent_lowat);
+	u32 notsent;
+
+	if (!lowat)
+		return true;
+	notsent = READ_ONCE(xp->write_seq) - READ_ONCE(xp->snd_nxt);
+	return (notsent << wake) < lowat;
 }
 
 /**
@@ -64,6 +148,9 @@ int xtcp_sockopt_set(struct sock *sk, int optname, sockptr_t optval,
 	struct xtcp_sock *xp = xtcp_sk(sk);
 	int val, err;
 
+	/* The string option comes first, as in do_tcp_setsockopt(). */
+	if (optname == XTCP_CONGESTION)
+		return xtcp_set_congestion(optval, optlen);
 	if (optlen < sizeof(int))
 		return -EINVAL;
 	if (copy_from_sockptr(&val, optval, sizeof(val)))
@@ -71,6 +158,12 @@ int xtcp_sockopt_set(struct sock *sk, int optname, sockptr_t optval,
 
 	/* Plain values read locklessly by timers: no socket lock needed. */
 	switch (optname) {
+	case XTCP_SYNCNT:
+		/* tcp_sock_set_syncnt() */
+		if (val < 1 || val > XTCP_MAX_SYNCNT)
+			return -EINVAL;
+		WRITE_ONCE(xp->syncnt, val);
+		return 0;
 	case XTCP_USER_TIMEOUT:
 		if (val < 0)
 			return -EINVAL;
@@ -128,9 +221,38 @@ int xtcp_sockopt_get(struct sock *sk, int optname, char __user *optval,
 		return -EINVAL;
 	if (optname == XTCP_INFO)
 		return xtcp_info_getsockopt(sk, optval, optlen);
+	if (optname == XTCP_CONGESTION) {
+		/* do_tcp_getsockopt(): up to TCP_CA_NAME_MAX, zero padded. */
+		char name[XTCP_CA_NAME_MAX] = XTCP_CA_NAME;
+
+		len = min_t(unsigned int, len, XTCP_CA_NAME_MAX);
+		if (put_user(len, optlen))
+			return -EFAULT;
+		if (copy_to_user(optval, name, len))
+			return -EFAULT;
+		return 0;
+	}
 	len = min_t(unsigned int, len, sizeof(int));
 
 	switch (optname) {
+	case XTCP_CORK:
+		val = READ_ONCE(xp->cork);
+		break;
+	case XTCP_SYNCNT:
+		val = READ_ONCE(xp->syncnt) ? : READ_ONCE(xn->syn_retries);
+		break;
+	case XTCP_WINDOW_CLAMP:
+		val = READ_ONCE(xp->window_clamp);
+		break;
+	case XTCP_QUICKACK:
+		val = !READ_ONCE(xp->pingpong);
+		break;
+	case XTCP_NOTSENT_LOWAT:
+		val = READ_ONCE(xp->notsent_lowat);
+		break;
+	case XTCP_INQ:
+		val = READ_ONCE(xp->recvmsg_inq);
+		break;
 	case XTCP_MAXSEG:
 		/* The MSS in use; before a connection, TCP's default. */
 		val = READ_ONCE(xp->mss) ? : XTCP_DEFAULT_MSS;

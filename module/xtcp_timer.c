@@ -43,7 +43,9 @@ static void xtcp_syn_timeout(struct sock *sk)
 	struct xtcp_sock *xp = xtcp_sk(sk);
 	struct net *net = sock_net(sk);
 
-	if (xp->syn_retries >= READ_ONCE(xtcp_pernet(net)->syn_retries)) {
+	/* TCP_SYNCNT first, then the sysctl (tcp_write_timeout()). */
+	if (xp->syn_retries >= (READ_ONCE(xp->syncnt) ? :
+				READ_ONCE(xtcp_pernet(net)->syn_retries))) {
 		/* tcp_write_err(): report, then close. */
 		WRITE_ONCE(sk->sk_err, READ_ONCE(sk->sk_err_soft) ? : ETIMEDOUT);
 		sk_error_report(sk);

@@ -84,4 +84,32 @@
 #define XTCP_INFO		11	/* struct tcp_info (read only) */
 #define XTCP_USER_TIMEOUT	18	/* ms unacknowledged data may stay */
 
+/*
+ * More of TCP's options, same numbers, values and errnos as TCP's
+ * (Documentation/network.rst):
+ *
+ * XTCP_CORK		0 or not 0: hold partial segments until uncorked (or
+ *			the probe timer, TCP's 200 ms ceiling).
+ * XTCP_SYNCNT		1..127 SYN retransmissions before connect() fails
+ *			(default net.xtcp.syn_retries).
+ * XTCP_WINDOW_CLAMP	bound of the receive window announced (bytes, at
+ *			least SOCK_MIN_RCVBUF / 2); 0 only while closed.
+ * XTCP_QUICKACK	not 0: ACK at once now and leave interactive (pingpong)
+ *			mode; 0: enter it. Reads back 1 unless in pingpong.
+ * XTCP_CONGESTION	string: "reno", XTCP's only algorithm; any other name
+ *			is ENOENT.
+ * XTCP_NOTSENT_LOWAT	bytes not yet sent above which the socket is not
+ *			writable (0: no limit).
+ * XTCP_INQ		0 or 1: recvmsg() adds a control message (SOL_TCP,
+ *			XTCP_CM_INQ, int) with the bytes left to read.
+ */
+#define XTCP_CORK		3
+#define XTCP_SYNCNT		7
+#define XTCP_WINDOW_CLAMP	10
+#define XTCP_QUICKACK		12
+#define XTCP_CONGESTION		13
+#define XTCP_NOTSENT_LOWAT	25
+#define XTCP_INQ		36
+#define XTCP_CM_INQ		XTCP_INQ
+
 #endif /* _UAPI_LINUX_XTCP_H */

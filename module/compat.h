@@ -19,11 +19,23 @@
 #include <asm/unaligned.h>
 #endif
 
-/* 6.10 passes accept flags and results in struct proto_accept_arg. */
 /*
  * 6.10 passes accept flags and results in struct proto_accept_arg; the
  * prototypes are spelled out under XTCP_HAVE_PROTO_ACCEPT_ARG.
  */
+
+/*
+ * SOCK_CUSTOM_SOCKOPT (6.6; a macro, an enum member in 7.x) sends
+ * SOL_SOCKET setsockopt() to the family first; without it (6.1) the core
+ * handles SOL_SOCKET itself, and SO_REUSEPORT, which it allows for
+ * AF_INET/AF_INET6 only, fails with EOPNOTSUPP (Documentation/kernels.rst).
+ */
+static inline void xtcp_sock_custom_sockopt(struct socket *sock)
+{
+#ifdef XTCP_HAVE_SOCK_CUSTOM_SOCKOPT
+	set_bit(SOCK_CUSTOM_SOCKOPT, &sock->flags);
+#endif
+}
 
 /* 7.x bind/connect take a struct sockaddr_unsized. */
 #ifdef XTCP_HAVE_SOCKADDR_UNSIZED

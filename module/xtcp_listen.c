@@ -204,7 +204,7 @@ int xtcp_accept(struct socket *sock, struct socket *newsock, int flags,
 	lock_sock(child);
 	sock_graft(child, newsock);
 	newsock->state = SS_CONNECTED;
-	set_bit(SOCK_CUSTOM_SOCKOPT, &newsock->flags);
+	xtcp_sock_custom_sockopt(newsock);
 	release_sock(child);
 	return 0;
 

@@ -81,7 +81,7 @@ static void xtcp_proc_show_sock(struct seq_file *seq, int n, struct sock *sk)
 		   jiffies_delta_to_clock_t(expires - jiffies) : 0L,
 		   xp->syn_retries,
 		   from_kuid_munged(seq_user_ns(seq), xtcp_sk_uid(sk)),
-		   0, sock_i_ino(sk), refcount_read(&sk->sk_refcnt), sk,
+		   0, (unsigned long)sock_i_ino(sk), refcount_read(&sk->sk_refcnt), sk,
 		   jiffies_to_clock_t(xp->rto), 0UL, 0, 10,
 		   state == TCP_LISTEN ? (int)sk->sk_max_ack_backlog : -1);
 }

@@ -231,6 +231,27 @@ static void xtcp_orphan_count(struct sock *sk)
  * to a mini sock, TIME_WAIT too, LAST_ACK and CLOSING end on the ACK, and
  * the retransmit timer gives up after orphan_retries.
  */
+/*
+ * The SO_LINGER wait of close(): sleep until the FIN is acknowledged (the
+ * state leaves FIN_WAIT1, CLOSING and LAST_ACK), a signal comes or the
+ * linger time runs out. Mirrors sk_stream_wait_close(), which 7.x no
+ * longer exports.
+ */
+static void xtcp_linger_wait(struct sock *sk, long timeo)
+{
+	const int closing = TCPF_FIN_WAIT1 | TCPF_CLOSING | TCPF_LAST_ACK;
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+
+	add_wait_queue(sk_sleep(sk), &wait);
+	while (timeo && !signal_pending(current)) {
+		if (sk_wait_event(sk, &timeo,
+				  !((1 << READ_ONCE(sk->sk_state)) & closing),
+				  &wait))
+			break;
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+}
+
 static void xtcp_close(struct sock *sk, long timeout)
 {
 	struct xtcp_sock *xp = xtcp_sk(sk);
@@ -259,7 +280,7 @@ static void xtcp_close(struct sock *sk, long timeout)
 		xtcp_send_fin(sk);
 	}
 	if (timeout)
-		sk_stream_wait_close(sk, timeout);
+		xtcp_linger_wait(sk, timeout);
 
 	state = sk->sk_state;
 	sock_hold(sk);
@@ -668,7 +689,7 @@ static int xtcp_create(struct net *net, struct socket *sock, int protocol,
 
 	sock->ops = &xtcp_stream_ops;
 	/* SOL_SOCKET options come to xtcp_setsockopt() first. */
-	set_bit(SOCK_CUSTOM_SOCKOPT, &sock->flags);
+	xtcp_sock_custom_sockopt(sock);
 	sock_init_data(sock, sk);
 
 	/*

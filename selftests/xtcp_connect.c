@@ -391,6 +391,8 @@ TEST_F_TIMEOUT(conn, specific_beats_wildcard, 90)
 	const struct xfam *f = &variant->f;
 	int order, w, sp, c1, c2, s;
 
+	if (reuseport_refused(_metadata, f))
+		SKIP(return, NO_REUSEPORT_WHY);
 	for (order = 0; order < 2; order++) {
 		uint16_t port = 6050 + order;
 

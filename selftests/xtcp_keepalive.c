@@ -589,6 +589,8 @@ TEST_F(tw, bind_reuseport)
 {
 	const struct xfam *f = &variant->f;
 
+	if (reuseport_refused(_metadata, f))
+		SKIP(return, NO_REUSEPORT_WHY);
 	ASSERT_EQ(0, make_tw(f, 2));
 	EXPECT_EQ(EADDRINUSE, try_bind(f, "127.0.0.1", 0));
 	EXPECT_EQ(EADDRINUSE, try_bind(f, "127.0.0.1", 1));

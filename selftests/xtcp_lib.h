@@ -34,6 +34,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -103,6 +104,33 @@ static inline int xconnect(const struct xfam *f, int fd, const char *ip,
 static inline int setint(int fd, int level, int opt, int val)
 {
 	return setsockopt(fd, level, opt, &val, sizeof(val)) ? errno : 0;
+}
+
+/* ---- kernel differences (Documentation/kernels.rst) ---------------------- */
+
+/* True when the running kernel is older than MAJ.MIN. */
+static inline bool kernel_before(int maj, int min)
+{
+	struct utsname u;
+	int a = 0, b = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &a, &b) != 2)
+		return false;
+	return a < maj || (a == maj && b < min);
+}
+
+/*
+ * Before 6.6 (no SOCK_CUSTOM_SOCKOPT) the core handles SOL_SOCKET itself
+ * and refuses SO_REUSEPORT with EOPNOTSUPP for families other than
+ * AF_INET/AF_INET6, before XTCP sees it. There an XTCP test of
+ * SO_REUSEPORT checks that refusal (reuseport_refused()), then skips.
+ */
+#define NO_REUSEPORT_WHY \
+	"the core of kernels before 6.6 refuses SO_REUSEPORT for AF_XTCP"
+
+static inline bool no_reuseport(const struct xfam *f)
+{
+	return is_xtcp(f) && kernel_before(6, 6);
 }
 
 static inline int so_error(int fd)
@@ -359,6 +387,21 @@ static inline bool xtcp_setup_netns(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, e) TH_LOG("socket(%s): %s", f->name, strerror(e));
 	ASSERT_LE(0, ns_new()) TH_LOG("new netns: %s", strerror(errno));
 	return false;
+}
+
+/* See no_reuseport(): true, with the refusal checked, where it applies. */
+static inline bool reuseport_refused(struct __test_metadata *_metadata,
+				     const struct xfam *f)
+{
+	int fd;
+
+	if (!no_reuseport(f))
+		return false;
+	fd = xsock(f, 0);
+	EXPECT_LE(0, fd);
+	EXPECT_EQ(EOPNOTSUPP, setint(fd, SOL_SOCKET, SO_REUSEPORT, 1));
+	close(fd);
+	return true;
 }
 #endif
 

@@ -6,8 +6,9 @@
 #                          build/$(uname -r)/ (KDIR=/path/to/headers:
 #                          another kernel, in build/custom/)
 #   make module-stock[-6.1|-7.3]  for a stock kernel of the cache
-#   make check             setup, build for both test kernels, run the whole
-#                          suite in the VM on the debug then the stock kernel
+#   make check [KERNELS=...]  setup, build for the test kernels, run the
+#                          whole suite in the VM on each: debug (6.12) and
+#                          stock 6.12, 6.1, 7.3 by default
 #   make check T=NAME[:CASE]  only that test (or case) on the debug kernel
 #   make demo              boot the VM and show XTCP at work
 #   make bench [QUICK=1]   benchmarks against Linux TCP, as ratios
@@ -27,6 +28,11 @@ REPO := $(abspath .)
 # Debian's stock kernels are unpacked in the cache (scripts/kernels), not
 # installed: stock (6.12), stock-6.1, stock-7.3. Each is a flavour.
 STOCK_FLAVOURS := stock stock-6.1 stock-7.3
+# Debug kernels (scripts/build-kernel): debug is 6.12, the one make check
+# runs; debug-6.1 and debug-7.3 are built on demand.
+DEBUG_FLAVOURS := debug debug-6.1 debug-7.3
+debug_ver = $(or $(patsubst debug-%,%,$(filter debug-%,$(1))),6.12)
+debug_kdir = $$(XTCP_DEBUG_VER=$(call debug_ver,$(1)) scripts/build-kernel --print-dir)
 STOCK_KDIR = $(shell scripts/kernels kdir stock)
 # As every out-of-tree module: the running kernel's headers by default.
 KVER ?= $(shell uname -r)
@@ -37,18 +43,16 @@ KSRC = $(shell scripts/ksrc)
 KSFT_DIR = $(KSRC)/tools/testing/selftests
 J ?= $(shell nproc)
 
-.PHONY: all module module-debug gate-debug kernels \
-	$(addprefix module-,$(STOCK_FLAVOURS)) $(addprefix gate-,$(STOCK_FLAVOURS)) \
-	selftests check demo bench style check-static clean setup kernel \
-	preload install-preload
+		  .PHONY: all module module-debug gate-debug kernels $(addprefix module-,$(STOCK_FLAVOURS)) $(addprefix gate-,$(STOCK_FLAVOURS)) selftests check demo bench style check-static clean setup kernel preload install-preload kernel-,$(DEBUG_FLAVOURS)) module-,$(STOCK_FLAVOURS) $(DEBUG_FLAVOURS)) gate-,$(STOCK_FLAVOURS) $(DEBUG_FLAVOURS))
 
 all: module
 
 setup:
 	@scripts/setup
 
-kernel:
-	@scripts/build-kernel >/dev/null
+kernel: kernel-debug
+$(addprefix kernel-,$(DEBUG_FLAVOURS)): kernel-%:
+	@XTCP_DEBUG_VER=$(call debug_ver,$*) scripts/build-kernel >/dev/null
 
 # Download and unpack the stock kernels into the cache.
 kernels:
@@ -80,22 +84,24 @@ $(addprefix module-,$(STOCK_FLAVOURS)): module-%:
 	@kdir=$$(scripts/kernels kdir $*) && \
 		$(MAKE) --no-print-directory module KDIR=$$kdir FLAVOUR=$*
 
-module-debug: kernel
-	@$(MAKE) --no-print-directory module KDIR=$$(scripts/build-kernel --print-dir) FLAVOUR=debug
+$(addprefix module-,$(DEBUG_FLAVOURS)): module-%: kernel-%
+	@$(MAKE) --no-print-directory module KDIR=$(call debug_kdir,$*) FLAVOUR=$*
 
 # A module that only WARNs on load: proves the VM gate can fail.
-gate-debug: kernel
-gate-debug $(addprefix gate-,$(STOCK_FLAVOURS)): gate-%:
+$(foreach d,$(DEBUG_FLAVOURS),$(eval gate-$(d): kernel-$(d)))
+$(addprefix gate-,$(DEBUG_FLAVOURS) $(STOCK_FLAVOURS)): gate-%:
 	$(call mirror,$*)
-	@kdir=$(if $(filter debug,$*),$$(scripts/build-kernel --print-dir),$$(scripts/kernels kdir $*)) && \
+	@kdir=$(if $(filter debug%,$*),$(call debug_kdir,$*),$$(scripts/kernels kdir $*)) && \
 		$(MAKE) -s -C $$kdir M=$(REPO)/build/$*/gate modules
 
 # The shim's tests run programs under build/preload/xtcp-run.
 selftests: preload
 	@$(MAKE) --no-print-directory -C selftests OUTPUT=$(REPO)/build/selftests KSFT_DIR=$(KSFT_DIR)
 
+# KERNELS="debug stock stock-6.1 stock-7.3" by default; add debug-6.1,
+# debug-7.3 to build and run those debug kernels too.
 check:
-	@scripts/check
+	@$(if $(KERNELS),XTCP_KERNELS="$(KERNELS)") scripts/check
 
 # The LD_PRELOAD shim (Documentation/preload.rst).
 preload:

@@ -6,6 +6,7 @@
 #                          build/$(uname -r)/ (KDIR=/path/to/headers:
 #                          another kernel, in build/custom/)
 #   make module-stock[-6.1|-7.3]  for a stock kernel of the cache
+#   make install / uninstall  xtcp.ko + depmod, the uapi header
 #   make check [KERNELS=...]  setup, build for the test kernels, run the
 #                          whole suite in the VM on each: debug (6.12) and
 #                          stock 6.12, 6.1, 7.3 by default
@@ -43,7 +44,11 @@ KSRC = $(shell scripts/ksrc)
 KSFT_DIR = $(KSRC)/tools/testing/selftests
 J ?= $(shell nproc)
 
-		  .PHONY: all module module-debug gate-debug kernels $(addprefix module-,$(STOCK_FLAVOURS)) $(addprefix gate-,$(STOCK_FLAVOURS)) selftests check demo bench style check-static clean setup kernel preload install-preload kernel-,$(DEBUG_FLAVOURS)) module-,$(STOCK_FLAVOURS) $(DEBUG_FLAVOURS)) gate-,$(STOCK_FLAVOURS) $(DEBUG_FLAVOURS))
+.PHONY: all module kernels $(addprefix kernel-,$(DEBUG_FLAVOURS)) \
+	$(addprefix module-,$(STOCK_FLAVOURS) $(DEBUG_FLAVOURS)) \
+	$(addprefix gate-,$(STOCK_FLAVOURS) $(DEBUG_FLAVOURS)) \
+	selftests check demo bench style check-static clean setup kernel \
+	install uninstall preload install-preload
 
 all: module
 
@@ -100,6 +105,28 @@ selftests: preload
 
 # KERNELS="debug stock stock-6.1 stock-7.3" by default; add debug-6.1,
 # debug-7.3 to build and run those debug kernels too.
+# make install: xtcp.ko for KDIR's kernel into
+# $(INSTALL_MOD_PATH)/lib/modules/<kver>/$(INSTALL_MOD_DIR) (Kbuild's
+# modules_install, then depmod), the uapi header into
+# $(DESTDIR)$(PREFIX)/include/linux/. modprobe xtcp then works, and
+# socket(AF_XTCP, ...) autoloads it (MODULE_ALIAS_NETPROTO).
+PREFIX ?= /usr/local
+INSTALL_MOD_DIR ?= extra
+# The kernel the module was built for (Debian's headers override
+# KERNELRELEASE, so include/config/kernel.release is not it).
+MOD_KVER = $(or $(firstword $(shell modinfo -F vermagic build/$(FLAVOUR)/xtcp.ko 2>/dev/null)),$(KVER))
+DEPMOD = depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(MOD_KVER)
+install: module
+	$(MAKE) -C $(KDIR) M=$(REPO)/build/$(FLAVOUR) INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) \
+		$(if $(INSTALL_MOD_PATH),INSTALL_MOD_PATH=$(INSTALL_MOD_PATH)) modules_install
+	$(DEPMOD)
+	install -D -m 0644 include/uapi/linux/xtcp.h $(DESTDIR)$(PREFIX)/include/linux/xtcp.h
+
+uninstall:
+	rm -f $(INSTALL_MOD_PATH)/lib/modules/$(MOD_KVER)/$(INSTALL_MOD_DIR)/xtcp.ko*
+	$(DEPMOD)
+	rm -f $(DESTDIR)$(PREFIX)/include/linux/xtcp.h
+
 check:
 	@$(if $(KERNELS),XTCP_KERNELS="$(KERNELS)") scripts/check
 

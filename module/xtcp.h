@@ -206,6 +206,10 @@ struct xtcp_bind2_bucket;
  * @accept_node: entry of a child on its listener's @acceptq
  * @info: per-connection counters reported by TCP_INFO (xtcp_info.c),
  *	under the socket lock like the data path
+ * @synq_overflow_ts: jiffies of the last SYN cookie sent (listener); cookie
+ *	ACKs are looked at for two minutes after it (tcp_synq_overflow())
+ * @synflood_warned: the "Possible SYN flooding" line was logged for this
+ *	listening period
  *
  * Every lock and list above is initialised once at socket creation (and
  * again for a clone, which starts from a copy of its listener), never by
@@ -315,6 +319,9 @@ struct xtcp_sock {
 		u64	bytes_retrans;
 		u8	passive;	/* a child: no SYN of ours acked */
 	} info;
+	/* SYN cookies (xtcp_syncookies.c), listener only. */
+	u32				synq_overflow_ts;
+	u8				synflood_warned;
 };
 
 static inline void xtcp_state_store(struct sock *sk, int state)
@@ -419,6 +426,7 @@ struct xtcp_net {
 	int			retries2;	/* data RTOs before ETIMEDOUT */
 	int			orphan_retries;	/* 0: TCP's 8 */
 	int			max_orphans;
+	int			syncookies;	/* 0 off, 1 on overflow, 2 always */
 	int			rmem[3];	/* min, default, max bytes */
 	int			wmem[3];	/* min, default, max bytes */
 	atomic_t		orphans;	/* orphaned full sockets */
@@ -525,6 +533,38 @@ bool xtcp_reqsk_unlink(struct xtcp_request_sock *req);
 void xtcp_reqsk_kill(struct xtcp_request_sock *req, bool rst);
 void xtcp_reqsk_finish(struct xtcp_request_sock *req, bool rst, bool sync);
 void xtcp_reqsk_timer(struct timer_list *t);
+struct xtcp_request_sock *xtcp_reqsk_alloc(struct sock *lst,
+					   struct sk_buff *skb,
+					   const struct xtcp_opts *opts);
+void xtcp_reqsk_free_unpublished(struct xtcp_request_sock *req);
+void xtcp_child_start(struct sock *lst, struct sock *child,
+		      struct sk_buff *skb);
+
+/* SYN cookies (xtcp_syncookies.c). */
+enum {
+	XTCP_COOKIE_NONE,	/* not a valid cookie ACK; not consumed */
+	XTCP_COOKIE_DONE,	/* consumed */
+	XTCP_COOKIE_AGAIN,	/* the child exists now: look up again */
+};
+
+bool xtcp_syn_flood_action(struct sock *lst);
+u32 xtcp_cookie_init_seq(struct sock *lst, struct xtcp_request_sock *req);
+int xtcp_cookie_check(struct sock *lst, struct sk_buff *skb);
+
+/**
+ * struct xtcp_fault - test knobs in debugfs xtcp/ (xtcp_debugfs.c), global,
+ *	all zero (off) unless root writes them
+ * @cookie_minutes: added to the SYN cookie minute counter
+ * @force_cookies: answer every SYN with a cookie, whatever the sysctl
+ */
+struct xtcp_fault {
+	u32	cookie_minutes;
+	bool	force_cookies;
+};
+
+extern struct xtcp_fault xtcp_fault;
+void xtcp_debugfs_init(void);
+void xtcp_debugfs_exit(void);
 
 /* Children (xtcp_child.c). */
 struct sock *xtcp_child_create(struct sock *lst,
@@ -534,6 +574,7 @@ void xtcp_child_free_unqueued(struct sock *child);
 bool xtcp_child_hash_and_queue(struct sock *lst,
 			       struct xtcp_request_sock *req,
 			       struct sock *child);
+bool xtcp_child_insert_and_queue(struct sock *lst, struct sock *child);
 void xtcp_child_abort(struct sock *child);
 
 /* Active open (xtcp_connect.c). */

@@ -158,6 +158,33 @@ bool xtcp_child_hash_and_queue(struct sock *lst,
 }
 
 /**
+ * xtcp_child_insert_and_queue() - hash a cookie child and queue it
+ * @lst: listener
+ * @child: from xtcp_child_create() for a request that was never hashed
+ *
+ * Under the listener's reqs_lock: if the listener is not closing and no
+ * entry holds @child's 4-tuple (checked and inserted under the bucket
+ * lock, xtcp_ehash_insert_unique(), as inet_ehash_insert() checks for a
+ * duplicate), @child is hashed and joins the accept queue. Two CPUs
+ * validating the same cookie ACK yield exactly one child.
+ *
+ * Return: true if @child is now hashed and queued.
+ */
+bool xtcp_child_insert_and_queue(struct sock *lst, struct sock *child)
+{
+	struct xtcp_sock *xp = xtcp_sk(lst);
+	bool done = false;
+
+	spin_lock_bh(&xp->reqs_lock);
+	if (!xp->closing && !xtcp_ehash_insert_unique(&child->__sk_common)) {
+		xtcp_acceptq_add(lst, child);
+		done = true;
+	}
+	spin_unlock_bh(&xp->reqs_lock);
+	return done;
+}
+
+/**
  * xtcp_child_free_unqueued() - free a child that never became visible
  * @child: from xtcp_child_create(), not hashed nor queued
  */

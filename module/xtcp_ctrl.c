@@ -27,6 +27,7 @@ static const int xtcp_keepalive_max = 32767;	/* TCP's MAX_TCP_KEEP* */
 static const int xtcp_zero;
 static const int xtcp_int_max = INT_MAX;
 static const int xtcp_mem_min = 4096;
+static const int xtcp_two = 2;
 
 /*
  * net.xtcp.rmem / wmem: three values, each at least 4096, in order
@@ -188,6 +189,15 @@ static const struct ctl_table xtcp_sysctl_template[] = {
 		.extra1		= (void *)&xtcp_zero,
 		.extra2		= (void *)&xtcp_int_max,
 	},
+	/* SYN cookies (xtcp_syncookies.c): 0 off, 1 on overflow, 2 always. */
+	{
+		.procname	= "syncookies",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= (void *)&xtcp_zero,
+		.extra2		= (void *)&xtcp_two,
+	},
 	/*
 	 * 6.1's register_net_sysctl() has no size and counts entries up to
 	 * an empty one; later kernels are given the size without it.
@@ -247,6 +257,7 @@ static int xtcp_sysctl_init_net(struct net *net, struct xtcp_net *xn)
 		&xn->max_orphans, xn->rmem, xn->wmem,
 		/* Resource limits. */
 		&xn->max_tw_buckets,
+		&xn->syncookies,
 	};
 	int i;
 
@@ -312,6 +323,7 @@ static int __net_init xtcp_net_init(struct net *net)
 	/* Resource limits: TCP's rules (tcp_sk_init()). */
 	xn->max_tw_buckets = xtcp_ehash_size() / 2;
 	atomic_set(&xn->tw_count, 0);
+	xn->syncookies = 1;	/* TCP's default */
 
 	xn->mib = xtcp_mib_alloc();
 	if (!xn->mib)

@@ -91,23 +91,37 @@ int xtcp_do_rcv(struct sock *sk, struct sk_buff *skb)
 	return 0;
 }
 
-/* LISTEN: RST ignored, any ACK answered by RST, SYN starts a request. */
-static void xtcp_listen_rcv(struct sock *lst, struct sk_buff *skb)
+/*
+ * LISTEN: RST ignored, an ACK is a SYN cookie or answered by RST
+ * (tcp_v4_cookie_check(), then tcp_rcv_state_process()), SYN starts a
+ * request. Return: true to look the segment up again (a cookie child
+ * appeared meanwhile).
+ */
+static bool xtcp_listen_rcv(struct sock *lst, struct sk_buff *skb)
 {
 	const struct tcphdr *th = tcp_hdr(skb);
 
 	if (th->rst)
 		goto drop;
 	if (th->ack) {
+		if (!th->syn) {
+			int ret = xtcp_cookie_check(lst, skb);
+
+			if (ret == XTCP_COOKIE_AGAIN)
+				return true;
+			if (ret == XTCP_COOKIE_DONE)
+				return false;
+		}
 		xtcp_send_reset(sock_net(lst), skb, XTCP_RST_TCP_FLAGS);
 		goto drop;
 	}
 	if (!th->syn || th->fin)
 		goto drop;
 	xtcp_conn_request(lst, skb);
-	return;
+	return false;
 drop:
 	consume_skb(skb);
+	return false;
 }
 
 /*
@@ -248,9 +262,18 @@ lookup:
 				  iph->daddr, ntohs(th->dest),
 				  inet_iif(skb), inet_sdif(skb));
 	if (sk) {
+		bool again = false;
+
 		if (xtcp_rcv_allowed(sk, skb))
-			xtcp_listen_rcv(sk, skb);
+			again = xtcp_listen_rcv(sk, skb);
 		sock_put(sk);
+		if (again) {
+			if (!retried) {
+				retried = true;
+				goto lookup;
+			}
+			goto discard;
+		}
 		return 0;
 	}
 

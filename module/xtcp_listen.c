@@ -38,6 +38,8 @@ static int xtcp_listen_start(struct sock *sk)
 		 */
 		spin_lock_bh(&xp->reqs_lock);
 		xp->closing = false;
+		/* A new listening period warns again (reqsk_queue_alloc()). */
+		WRITE_ONCE(xp->synflood_warned, 0);
 		spin_unlock_bh(&xp->reqs_lock);
 		/*
 		 * The listener lookup takes its reference without rechecking

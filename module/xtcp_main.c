@@ -55,6 +55,7 @@ static int __init xtcp_init(void)
 	err = xtcp_ctrl_init();
 	if (err)
 		goto err_ctrl;
+	xtcp_debugfs_init();
 	err = inet_add_protocol(&xtcp_net_protocol, xtcp_ip_proto);
 	if (err) {
 		pr_err("IP protocol %d is already handled by another module\n",
@@ -71,6 +72,7 @@ err_sock:
 	inet_del_protocol(&xtcp_net_protocol, xtcp_ip_proto);
 	synchronize_net();
 err_inet:
+	xtcp_debugfs_exit();
 	xtcp_ctrl_exit();
 err_ctrl:
 	proto_unregister(&xtcp_prot);
@@ -99,6 +101,7 @@ static void __exit xtcp_exit(void)
 	inet_del_protocol(&xtcp_net_protocol, xtcp_ip_proto);
 	synchronize_net();
 	xtcp_sock_unregister();
+	xtcp_debugfs_exit();
 	xtcp_ctrl_exit();
 	proto_unregister(&xtcp_prot);
 	/*

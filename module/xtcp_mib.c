@@ -55,6 +55,12 @@ static const char * const xtcp_mib_names[__XTCP_MIB_MAX] = {
 	/* ICMP errors. */
 	[XTCP_MIB_OUTOFWINDOWICMPS]	= "OutOfWindowIcmps",
 	[XTCP_MIB_LOCKDROPPEDICMPS]	= "LockDroppedIcmps",
+	/* SYN cookies and the request queue. */
+	[XTCP_MIB_SYNCOOKIESSENT]	= "SyncookiesSent",
+	[XTCP_MIB_SYNCOOKIESRECV]	= "SyncookiesRecv",
+	[XTCP_MIB_SYNCOOKIESFAILED]	= "SyncookiesFailed",
+	[XTCP_MIB_REQQFULLDOCOOKIES]	= "TCPReqQFullDoCookies",
+	[XTCP_MIB_REQQFULLDROP]		= "TCPReqQFullDrop",
 };
 
 /**

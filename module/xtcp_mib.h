@@ -58,6 +58,12 @@ enum xtcp_mib_field {
 	/* ICMP errors (xtcp_icmp.c), TcpExt: names. */
 	XTCP_MIB_OUTOFWINDOWICMPS,	/* ICMP quoting a sequence out of window */
 	XTCP_MIB_LOCKDROPPEDICMPS,	/* ICMP error dropped: socket owned */
+	/* SYN cookies and the request queue (TCP's TcpExt: names). */
+	XTCP_MIB_SYNCOOKIESSENT,	/* SYN-ACKs with a cookie */
+	XTCP_MIB_SYNCOOKIESRECV,	/* valid cookie ACKs */
+	XTCP_MIB_SYNCOOKIESFAILED,	/* ACKs at a listener with a bad cookie */
+	XTCP_MIB_REQQFULLDOCOOKIES,	/* request queue full: cookie sent */
+	XTCP_MIB_REQQFULLDROP,		/* request queue full: SYN dropped */
 	__XTCP_MIB_MAX
 };
 

@@ -139,60 +139,28 @@ void xtcp_reqsk_timer(struct timer_list *t)
 }
 
 /**
- * xtcp_conn_request() - answer a SYN on a listener (tcp_conn_request())
- * @lst: listener, referenced, in softirq without its lock
- * @skb: the SYN, validated; consumed
+ * xtcp_reqsk_alloc() - a request filled from a SYN (inet_reqsk_alloc())
+ * @lst: listener; a reference is taken for the request
+ * @skb: the SYN, or a cookie ACK (whose caller then sets irs and iss)
+ * @opts: the SYN's options
  *
- * Drops (and counts) when the accept queue is full or the listener already
- * has backlog + 1 or net.xtcp.max_syn_backlog requests. Otherwise a request enters the
- * established table, its timer is armed, and a SYN-ACK goes out. A
- * concurrent duplicate SYN that lost the insert race is dropped: the
- * request it lost to answers.
+ * Not hashed, one reference, timer set up but not armed; the caller
+ * sets iss.
+ *
+ * Return: the request or NULL.
  */
-void xtcp_conn_request(struct sock *lst, struct sk_buff *skb)
+struct xtcp_request_sock *xtcp_reqsk_alloc(struct sock *lst,
+					   struct sk_buff *skb,
+					   const struct xtcp_opts *opts)
 {
 	const struct tcphdr *th = tcp_hdr(skb);
 	const struct iphdr *iph = ip_hdr(skb);
-	struct xtcp_sock *xp = xtcp_sk(lst);
 	struct net *net = sock_net(lst);
 	struct xtcp_request_sock *req;
-	enum skb_drop_reason skb_reason = SKB_DROP_REASON_NOT_SPECIFIED;
-	int reason = XTCP_REQ_DROP_NOT_UNICAST;
-	struct xtcp_opts opts;
-	int max_reqs;
-
-	trace_xtcp_syn_recv(lst, skb);
-	/* Never answer a SYN sent to a broadcast or multicast address. */
-	if (skb_rtable(skb) &&
-	    (skb_rtable(skb)->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST)))
-		goto drop;
-	if (sk_acceptq_is_full(lst)) {
-		XTCP_INC_STATS(net, XTCP_MIB_LISTENOVERFLOWS);
-		trace_xtcp_acceptq_overflow(lst, skb);
-		reason = XTCP_REQ_DROP_ACCEPTQ_FULL;
-		goto drop;
-	}
-	/*
-	 * Like TCP without syncookies, the request queue is full once it
-	 * holds more than the backlog; net.xtcp.max_syn_backlog caps it
-	 * further.
-	 */
-	max_reqs = min_t(int, READ_ONCE(xtcp_pernet(net)->max_syn_backlog),
-			 READ_ONCE(lst->sk_max_ack_backlog) + 1);
-	reason = XTCP_REQ_DROP_REQQ_FULL;
-	if (READ_ONCE(xp->reqs_len) >= max_reqs) {
-		XTCP_INC_STATS(net, XTCP_MIB_REQOVERFLOWS);
-		goto drop;
-	}
 
 	req = kmem_cache_zalloc(xtcp_reqsk_cachep, GFP_ATOMIC);
-	if (!req) {
-		reason = XTCP_REQ_DROP_NOMEM;
-		skb_reason = SKB_DROP_REASON_NOMEM;
-		goto drop;
-	}
-
-	xtcp_parse_options(th, &opts);
+	if (!req)
+		return NULL;
 	write_pnet(&req->common.skc_net, net);
 	req->common.skc_family = AF_XTCP;
 	req->common.skc_state = TCP_NEW_SYN_RECV;
@@ -203,25 +171,112 @@ void xtcp_conn_request(struct sock *lst, struct sk_buff *skb)
 	req->common.skc_bound_dev_if = READ_ONCE(lst->sk_bound_dev_if);
 	req->common.skc_hash = xtcp_ehashfn(net, iph->daddr, req->xreq_num,
 					    iph->saddr, th->source);
-	/* One reference for the table, one for this function. */
-	refcount_set(&req->common.skc_refcnt, 2);
+	refcount_set(&req->common.skc_refcnt, 1);
 	req->irs = ntohl(th->seq);
-	req->iss = xtcp_isn(iph->daddr, iph->saddr, th->dest, th->source);
-	req->mss = opts.mss ? : XTCP_DEFAULT_MSS;
-	req->snd_wscale = opts.wscale;
-	req->wscale_ok = opts.wscale_ok;
+	req->mss = opts->mss ? : XTCP_DEFAULT_MSS;
+	req->snd_wscale = opts->wscale;
+	req->wscale_ok = opts->wscale_ok;
 	req->rto = xtcp_rto_init(net);
 	INIT_LIST_HEAD(&req->list);
 	timer_setup(&req->timer, xtcp_reqsk_timer, 0);
 	sock_hold(lst);
 	req->listener = lst;
+	return req;
+}
 
+/**
+ * xtcp_reqsk_free_unpublished() - free a request nobody else saw
+ * @req: from xtcp_reqsk_alloc(), never hashed nor on a list, timer never
+ *	armed (TCP's __reqsk_free(): no RCU grace period needed)
+ */
+void xtcp_reqsk_free_unpublished(struct xtcp_request_sock *req)
+{
+	sock_put(req->listener);
+	kmem_cache_free(xtcp_reqsk_cachep, req);
+}
+
+/**
+ * xtcp_conn_request() - answer a SYN on a listener (tcp_conn_request())
+ * @lst: listener, referenced, in softirq without its lock
+ * @skb: the SYN, validated; consumed
+ *
+ * Drops (and counts) when the accept queue is full. When the request queue
+ * holds backlog + 1 or net.xtcp.max_syn_backlog requests, or cookies are
+ * always on (net.xtcp.syncookies = 2), the SYN is answered with a SYN
+ * cookie and no state is kept, or dropped when cookies are off (as
+ * tcp_syn_flood_action()). Otherwise a request enters the established
+ * table, its timer is armed, and a SYN-ACK goes out. A concurrent
+ * duplicate SYN that lost the insert race is dropped: the request it lost
+ * to answers.
+ */
+void xtcp_conn_request(struct sock *lst, struct sk_buff *skb)
+{
+	enum skb_drop_reason skb_reason = SKB_DROP_REASON_NOT_SPECIFIED;
+	int reason = XTCP_REQ_DROP_NOT_UNICAST;
+	const struct tcphdr *th = tcp_hdr(skb);
+	const struct iphdr *iph = ip_hdr(skb);
+	struct xtcp_sock *xp = xtcp_sk(lst);
+	struct net *net = sock_net(lst);
+	struct xtcp_request_sock *req;
+	bool want_cookie = false;
+	struct xtcp_opts opts;
+	int max_reqs;
+
+	trace_xtcp_syn_recv(lst, skb);
+	/* Never answer a SYN sent to a broadcast or multicast address. */
+	if (skb_rtable(skb) &&
+	    (skb_rtable(skb)->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST)))
+		goto drop;
+	/*
+	 * Like TCP, the request queue is full once it holds more than the
+	 * backlog; net.xtcp.max_syn_backlog caps it further.
+	 */
+	max_reqs = min_t(int, READ_ONCE(xtcp_pernet(net)->max_syn_backlog),
+			 READ_ONCE(lst->sk_max_ack_backlog) + 1);
+	if (READ_ONCE(xtcp_pernet(net)->syncookies) == 2 ||
+	    READ_ONCE(xtcp_fault.force_cookies) ||
+	    READ_ONCE(xp->reqs_len) >= max_reqs) {
+		want_cookie = xtcp_syn_flood_action(lst);
+		if (!want_cookie) {
+			XTCP_INC_STATS(net, XTCP_MIB_REQOVERFLOWS);
+			reason = XTCP_REQ_DROP_REQQ_FULL;
+			goto drop;
+		}
+	}
+	if (sk_acceptq_is_full(lst)) {
+		XTCP_INC_STATS(net, XTCP_MIB_LISTENOVERFLOWS);
+		trace_xtcp_acceptq_overflow(lst, skb);
+		reason = XTCP_REQ_DROP_ACCEPTQ_FULL;
+		goto drop;
+	}
+
+	xtcp_parse_options(th, &opts);
+	req = xtcp_reqsk_alloc(lst, skb, &opts);
+	if (!req) {
+		reason = XTCP_REQ_DROP_NOMEM;
+		skb_reason = SKB_DROP_REASON_NOMEM;
+		goto drop;
+	}
+
+	if (want_cookie) {
+		/* No state kept: the ISN remembers the SYN. */
+		req->iss = xtcp_cookie_init_seq(lst, req);
+		xtcp_send_synack(req);
+		xtcp_reqsk_free_unpublished(req);
+		consume_skb(skb);
+		return;
+	}
+
+	req->iss = xtcp_isn(ip_hdr(skb)->daddr, ip_hdr(skb)->saddr,
+			    tcp_hdr(skb)->dest, tcp_hdr(skb)->source);
+	/* One reference for the table, one for this function. */
+	refcount_inc(&req->common.skc_refcnt);
 	spin_lock_bh(&xp->reqs_lock);
 	if (xp->closing || inet_sk_state_load(lst) != TCP_LISTEN ||
 	    xp->reqs_len >= max_reqs) {
 		spin_unlock_bh(&xp->reqs_lock);
-		if (xp->reqs_len < max_reqs)
-			reason = XTCP_REQ_DROP_LISTENER_CLOSED;
+		reason = xp->reqs_len < max_reqs ?
+			 XTCP_REQ_DROP_LISTENER_CLOSED : XTCP_REQ_DROP_REQQ_FULL;
 		goto free;
 	}
 	if (xtcp_ehash_insert_unique(&req->common)) {
@@ -252,6 +307,35 @@ drop:
 	trace_xtcp_req_drop(NULL, iph->daddr, iph->saddr, ntohs(th->dest),
 			    th->source, 0, reason);
 	sk_skb_reason_drop(lst, skb, skb_reason);
+}
+
+/**
+ * xtcp_child_start() - a child just queued: count it, feed it the ACK
+ * @lst: listener
+ * @child: hashed and queued, with xtcp_child_create()'s local reference,
+ *	which this drops
+ * @skb: the final ACK, with any payload riding on it; consumed
+ */
+void xtcp_child_start(struct sock *lst, struct sock *child,
+		      struct sk_buff *skb)
+{
+	struct net *net = sock_net(lst);
+
+	XTCP_INC_STATS(net, XTCP_MIB_PASSIVEOPENS);
+	XTCP_INC_STATS(net, XTCP_MIB_CURRESTAB);
+
+	/* Payload riding on the ACK, if any; accept() may own the child. */
+	bh_lock_sock(child);
+	if (!sock_owned_by_user(child)) {
+		xtcp_data_rcv(child, skb);
+	} else {
+		skb_dst_force(skb);
+		if (sk_add_backlog(child, skb, READ_ONCE(child->sk_rcvbuf)))
+			kfree_skb(skb);
+	}
+	bh_unlock_sock(child);
+	lst->sk_data_ready(lst);
+	sock_put(child);	/* xtcp_child_create()'s local reference */
 }
 
 /**
@@ -322,21 +406,7 @@ bool xtcp_reqsk_rcv(struct xtcp_request_sock *req, struct sk_buff *skb)
 
 	/* Won: the request is ours to finish; the child is visible. */
 	xtcp_reqsk_finish(req, false, true);
-	XTCP_INC_STATS(net, XTCP_MIB_PASSIVEOPENS);
-	XTCP_INC_STATS(net, XTCP_MIB_CURRESTAB);
-
-	/* Payload riding on the ACK, if any; accept() may own the child. */
-	bh_lock_sock(child);
-	if (!sock_owned_by_user(child)) {
-		xtcp_data_rcv(child, skb);
-	} else {
-		skb_dst_force(skb);
-		if (sk_add_backlog(child, skb, READ_ONCE(child->sk_rcvbuf)))
-			kfree_skb(skb);
-	}
-	bh_unlock_sock(child);
-	lst->sk_data_ready(lst);
-	sock_put(child);	/* xtcp_child_create()'s local reference */
+	xtcp_child_start(lst, child, skb);
 	return false;
 
 drop:

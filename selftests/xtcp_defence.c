@@ -1,0 +1,517 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SYN cookies, seen from a hostile peer. As in xtcp_wire.c, a raw socket
+ * in netns C is the peer of a listener in netns S, S resolves C's address
+ * 10.0.0.2 to a MAC nobody owns, and a packet socket on S's veth records
+ * what S sends. Same body for TCP and XTCP, TCP's answer the expected one:
+ *
+ * - cookies always on: the SYN-ACK carries a cookie and no request is
+ *   kept; the cookie ACK makes a child with the MSS rounded down to TCP's
+ *   table (and, XTCP only, the window scale: TCP keeps it only with
+ *   timestamps, which XTCP does not send);
+ * - a forged cookie ACK gets an RST and counts SyncookiesFailed;
+ * - XTCP: a cookie one minute old is taken, two minutes old refused (the
+ *   debugfs clock offset ages it);
+ * - the same cookie ACK sent from two threads at once: one child;
+ * - a spoofed SYN flood at a listener with backlog 16 while a client at
+ *   10.0.0.3 (a real address of C) connects: with cookies every connect
+ *   succeeds; with cookies off the flood is dropped and counted, and its
+ *   requests all go away.
+ */
+#include "xtcp_lib.h"
+#include "kselftest_harness.h"
+
+#define LPORT		9100
+#define NS_C_ADDR2	"10.0.0.3"
+#define COOKIE_DBG	"/sys/kernel/debug/xtcp/cookie_minutes"
+
+FIXTURE(cookie) {
+	struct twons t;
+	int cap;	/* packet socket on vs, in S */
+	int raw;	/* raw socket in C */
+};
+
+FIXTURE_VARIANT(cookie) {
+	struct xfam f;
+};
+
+FIXTURE_VARIANT_ADD(cookie, tcp) { .f = XFAM_TCP };
+FIXTURE_VARIANT_ADD(cookie, xtcp) { .f = XFAM_XTCP };
+
+static const char *cookie_sysctl(const struct xfam *f)
+{
+	return is_xtcp(f) ? "net.xtcp.syncookies" : "net.ipv4.tcp_syncookies";
+}
+
+FIXTURE_SETUP(cookie)
+{
+	int e = xfam_probe(&variant->f);
+
+	if (e == EAFNOSUPPORT && is_xtcp(&variant->f))
+		SKIP(return, "AF_XTCP not registered (xtcp.ko not loaded)");
+	ASSERT_EQ(0, e);
+	ASSERT_EQ(0, twons_setup(&self->t, true));
+	/* in S */
+	run("ethtool -K vs tx off >/dev/null 2>&1");
+	self->cap = cap_open("vs");
+	ASSERT_LE(0, self->cap);
+	ASSERT_EQ(0, ns_enter(self->t.c));
+	ASSERT_EQ(0, run("ip addr add " NS_C_ADDR2 "/24 dev vc"));
+	self->raw = socket(AF_INET, SOCK_RAW, variant->f.ipproto);
+	ASSERT_LE(0, self->raw);
+	ASSERT_EQ(0, ns_enter(self->t.s));
+}
+
+FIXTURE_TEARDOWN(cookie)
+{
+	if (is_xtcp(&variant->f))
+		write_file(COOKIE_DBG, "0");
+}
+
+/* A segment from C's 10.0.0.2 to S; mss/wscale < 0: option left out. */
+static int send_opts(int raw, int ipproto, uint16_t sport, uint32_t seq,
+		     uint32_t ack, uint8_t flags, uint16_t win, int mss,
+		     int wscale)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	uint8_t buf[64] = { 0 };
+	struct tcphdr *th = (struct tcphdr *)buf;
+	uint32_t saddr, daddr;
+	size_t len = sizeof(*th);
+
+	inet_pton(AF_INET, NS_C_ADDR, &saddr);
+	inet_pton(AF_INET, NS_S_ADDR, &daddr);
+	sin.sin_addr.s_addr = daddr;
+	th->source = htons(sport);
+	th->dest = htons(LPORT);
+	th->seq = htonl(seq);
+	th->ack_seq = htonl(ack);
+	th->window = htons(win);
+	buf[13] = flags;
+	if (mss >= 0) {
+		buf[len++] = 2;
+		buf[len++] = 4;
+		buf[len++] = mss >> 8;
+		buf[len++] = mss & 0xff;
+	}
+	if (wscale >= 0) {
+		buf[len++] = 1;
+		buf[len++] = 3;
+		buf[len++] = 3;
+		buf[len++] = wscale;
+	}
+	while (len % 4)
+		buf[len++] = 0;
+	th->doff = len / 4;
+	th->check = htons(l4_csum(saddr, daddr, ipproto, buf, len));
+	if (sendto(raw, buf, len, 0, (struct sockaddr *)&sin,
+		   sizeof(sin)) != (ssize_t)len)
+		return errno;
+	return 0;
+}
+
+/* Next segment S sends to C's port sport within timeout_ms: 1, or 0. */
+static int next_out(int cap, int ipproto, uint16_t sport, struct seg *sg,
+		    int timeout_ms)
+{
+	double end = now_s() + timeout_ms / 1000.0;
+
+	for (;;) {
+		int left = (int)((end - now_s()) * 1000);
+		int r = cap_next(cap, ipproto, sg, left > 0 ? left : 0);
+
+		if (r != 1)
+			return r;
+		if (sg->outgoing && sg->dport == sport)
+			return 1;
+	}
+}
+
+static int listener(const struct xfam *f, int backlog)
+{
+	int fd = xsock(f, 0);
+
+	if (fd < 0)
+		return -1;
+	if (xbind(f, fd, NS_S_ADDR, LPORT) || listen(fd, backlog)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Accept with a deadline; -1 if nothing came. */
+static int accept_wait(int l, int timeout_ms)
+{
+	if (poll1(l, POLLIN, timeout_ms) <= 0)
+		return -1;
+	return accept(l, NULL, NULL);
+}
+
+/*
+ * SYN with MSS 1400 and window scale 5: a cookie SYN-ACK, no request;
+ * the ACK makes a child with MSS 1300 (the table entry below 1400). XTCP
+ * also recovers the window scale: with a window of 4000 << 5 bytes, 10000
+ * bytes go out at once (4000 would without it). The window stays above
+ * twice the MSS, or TCP would bound its MSS to half of it.
+ */
+TEST_F(cookie, mss_and_wscale)
+{
+	const struct xfam *f = &variant->f;
+	long sent0, recv0;
+	int l, c, mss = 0;
+	socklen_t sl = sizeof(mss);
+	struct seg sg;
+	char buf[10000] = { 0 };
+	uint32_t cookie, hi;
+
+	ASSERT_EQ(0, sysctl_set(cookie_sysctl(f), "2"));
+	l = listener(f, 16);
+	ASSERT_LE(0, l);
+	sent0 = mib_get(f, "SyncookiesSent");
+	recv0 = mib_get(f, "SyncookiesRecv");
+
+	ASSERT_EQ(0, ns_enter(self->t.c));
+	ASSERT_EQ(0, send_opts(self->raw, f->ipproto, 40000, 7000, 0, TH_SYN,
+			       65535, 1400, 5));
+	ASSERT_EQ(0, ns_enter(self->t.s));
+	ASSERT_EQ(1, next_out(self->cap, f->ipproto, 40000, &sg, 5000));
+	EXPECT_EQ(TH_SYN | TH_ACK, sg.flags);
+	EXPECT_EQ(7001, sg.ack);
+	cookie = sg.seq;
+	/* stateless: no request sock */
+	EXPECT_EQ(0, proc_count(f, st_reqsk(f), LPORT, NULL));
+	EXPECT_EQ(sent0 + 1, mib_get(f, "SyncookiesSent"));
+
+	ASSERT_EQ(0, ns_enter(self->t.c));
+	ASSERT_EQ(0, send_opts(self->raw, f->ipproto, 40000, 7001, cookie + 1,
+			       TH_ACK, 40, -1, -1));
+	ASSERT_EQ(0, ns_enter(self->t.s));
+	c = accept_wait(l, 5000);
+	ASSERT_LE(0, c) TH_LOG("the cookie ACK made no child");
+	EXPECT_EQ(recv0 + 1, mib_get(f, "SyncookiesRecv"));
+	ASSERT_EQ(0, getsockopt(c, IPPROTO_TCP, TCP_MAXSEG, &mss, &sl));
+	EXPECT_EQ(1300, mss);
+
+	if (is_xtcp(f)) {
+		ASSERT_EQ(sizeof(buf), send(c, buf, sizeof(buf), MSG_DONTWAIT));
+		/* highest sequence sent within a second */
+		hi = cookie + 1;
+		while (next_out(self->cap, f->ipproto, 40000, &sg, 1000) == 1)
+			if ((int32_t)(sg.seq - hi) > 0)
+				hi = sg.seq;
+		EXPECT_LT(4000, hi - cookie - 1)
+			TH_LOG("window scale lost: data stopped at %u bytes",
+			       hi - cookie - 1);
+	}
+	close(c);
+	close(l);
+}
+
+/* A cookie ACK with a forged cookie: RST, SyncookiesFailed, no child. */
+TEST_F(cookie, forged)
+{
+	const struct xfam *f = &variant->f;
+	struct seg sg;
+	long fail0;
+	int l, i, rsts = 0;
+
+	ASSERT_EQ(0, sysctl_set(cookie_sysctl(f), "2"));
+	l = listener(f, 16);
+	ASSERT_LE(0, l);
+	/* one real cookie, so the listener is "under flood" for two minutes */
+	ASSERT_EQ(0, ns_enter(self->t.c));
+	ASSERT_EQ(0, send_opts(self->raw, f->ipproto, 40100, 1000, 0, TH_SYN,
+			       65535, 1460, 7));
+	ASSERT_EQ(0, ns_enter(self->t.s));
+	ASSERT_EQ(1, next_out(self->cap, f->ipproto, 40100, &sg, 5000));
+	fail0 = mib_get(f, "SyncookiesFailed");
+
+	ASSERT_EQ(0, ns_enter(self->t.c));
+	for (i = 0; i < 8; i++)
+		ASSERT_EQ(0, send_opts(self->raw, f->ipproto, 40100, 1001,
+				       sg.seq + 1 + 0x01000000 * (i + 1) + i,
+				       TH_ACK, 512, -1, -1));
+	ASSERT_EQ(0, ns_enter(self->t.s));
+	while (next_out(self->cap, f->ipproto, 40100, &sg, 1000) == 1)
+		if (sg.flags & TH_RST)
+			rsts++;
+	EXPECT_EQ(8, rsts);
+	EXPECT_EQ(fail0 + 8, mib_get(f, "SyncookiesFailed"));
+	set_nonblock(l, true);
+	EXPECT_EQ(-1, accept(l, NULL, NULL));
+	close(l);
+}
+
+/* XTCP's clock offset: a cookie 1 minute old is taken, 2 minutes refused. */
+TEST_F(cookie, age)
+{
+	const struct xfam *f = &variant->f;
+	struct seg sg;
+	int l, c, age;
+
+	if (!is_xtcp(f))
+		SKIP(return, "the cookie clock offset is XTCP's");
+	if (access(COOKIE_DBG, W_OK))
+		SKIP(return, "no %s", COOKIE_DBG);
+	ASSERT_EQ(0, sysctl_set(cookie_sysctl(f), "2"));
+	l = listener(f, 16);
+	ASSERT_LE(0, l);
+	for (age = 1; age <= 2; age++) {
+		long fail0 = mib_get(f, "SyncookiesFailed");
+		uint16_t port = 40200 + age;
+		char v[8];
+		int rst = 0;
+
+		ASSERT_EQ(0, write_file(COOKIE_DBG, "0"));
+		ASSERT_EQ(0, ns_enter(self->t.c));
+		ASSERT_EQ(0, send_opts(self->raw, f->ipproto, port, 1000, 0,
+				       TH_SYN, 65535, 1460, 7));
+		ASSERT_EQ(0, ns_enter(self->t.s));
+		ASSERT_EQ(1, next_out(self->cap, f->ipproto, port, &sg, 5000));
+		snprintf(v, sizeof(v), "%d", age);
+		ASSERT_EQ(0, write_file(COOKIE_DBG, v));
+		ASSERT_EQ(0, ns_enter(self->t.c));
+		ASSERT_EQ(0, send_opts(self->raw, f->ipproto, port, 1001,
+				       sg.seq + 1, TH_ACK, 512, -1, -1));
+		ASSERT_EQ(0, ns_enter(self->t.s));
+		c = accept_wait(l, 1500);
+		while (next_out(self->cap, f->ipproto, port, &sg, 300) == 1)
+			rst |= !!(sg.flags & TH_RST);
+		if (age == 1) {
+			EXPECT_LE(0, c) TH_LOG("a one-minute-old cookie refused");
+			EXPECT_EQ(0, rst);
+			EXPECT_EQ(fail0, mib_get(f, "SyncookiesFailed"));
+		} else {
+			EXPECT_EQ(-1, c) TH_LOG("a two-minute-old cookie taken");
+			EXPECT_EQ(1, rst);
+			EXPECT_EQ(fail0 + 1, mib_get(f, "SyncookiesFailed"));
+		}
+		if (c >= 0)
+			close(c);
+	}
+	close(l);
+}
+
+struct ack_shot {
+	pthread_barrier_t *bar;
+	int nsfd, ipproto;
+	uint16_t port;
+	uint32_t seq, ack;
+	int raw;
+};
+
+static void *ack_thread(void *arg)
+{
+	struct ack_shot *a = arg;
+
+	pthread_barrier_wait(a->bar);
+	send_opts(a->raw, a->ipproto, a->port, a->seq, a->ack, TH_ACK, 512,
+		  -1, -1);
+	return NULL;
+}
+
+/*
+ * The same cookie ACK sent from two threads (two CPUs) at once, many
+ * times: each time exactly one child (PassiveOpens counts one, a second
+ * accept() finds nothing).
+ */
+TEST_F_TIMEOUT(cookie, same_ack_twice, 120)
+{
+	const struct xfam *f = &variant->f;
+	int l, i, n = 0, raw2, dups = 0;
+	double end = now_s() + 40;
+	pthread_barrier_t bar;
+
+	ASSERT_EQ(0, sysctl_set(cookie_sysctl(f), "2"));
+	l = listener(f, 128);
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, ns_enter(self->t.c));
+	raw2 = socket(AF_INET, SOCK_RAW, f->ipproto);
+	ASSERT_LE(0, raw2);
+	ASSERT_EQ(0, ns_enter(self->t.s));
+	pthread_barrier_init(&bar, NULL, 2);
+
+	for (i = 0; i < 2000 && now_s() < end; i++) {
+		struct ack_shot a[2];
+		pthread_t th[2];
+		uint16_t port = 20000 + i;
+		struct seg sg;
+		long po0 = mib_get(f, "PassiveOpens");
+		int c, d, k;
+
+		ASSERT_EQ(0, ns_enter(self->t.c));
+		ASSERT_EQ(0, send_opts(self->raw, f->ipproto, port, 1000, 0,
+				       TH_SYN, 65535, 1460, 7));
+		ASSERT_EQ(0, ns_enter(self->t.s));
+		ASSERT_EQ(1, next_out(self->cap, f->ipproto, port, &sg, 5000));
+		for (k = 0; k < 2; k++) {
+			a[k] = (struct ack_shot){ &bar, 0, f->ipproto, port,
+						  1001, sg.seq + 1,
+						  k ? raw2 : self->raw };
+			ASSERT_EQ(0, pthread_create(&th[k], NULL, ack_thread,
+						    &a[k]));
+		}
+		for (k = 0; k < 2; k++)
+			pthread_join(th[k], NULL);
+		c = accept_wait(l, 5000);
+		ASSERT_LE(0, c) TH_LOG("iteration %d: no child", i);
+		set_nonblock(l, true);
+		d = accept(l, NULL, NULL);
+		set_nonblock(l, false);
+		if (d >= 0) {
+			dups++;
+			close(d);
+		}
+		EXPECT_EQ(po0 + 1, mib_get(f, "PassiveOpens"))
+			TH_LOG("iteration %d", i);
+		/* RST the child away so TIME_WAIT does not pile up */
+		set_linger(c, 1, 0);
+		close(c);
+		n++;
+	}
+	TH_LOG("%s: %d iterations", f->name, n);
+	EXPECT_EQ(0, dups);
+	EXPECT_LE(100, n);
+	pthread_barrier_destroy(&bar);
+	close(raw2);
+	close(l);
+}
+
+struct flood {
+	int stop;	/* __atomic_* */
+	int raw, ipproto;
+	long sent;
+};
+
+/* Spoofed SYNs from 10.0.0.2, a new source port each, ~2500/s at most. */
+static void *flood_thread(void *arg)
+{
+	struct flood *fl = arg;
+	uint32_t x = 12345;
+
+	while (!__atomic_load_n(&fl->stop, __ATOMIC_RELAXED)) {
+		int k;
+
+		for (k = 0; k < 50; k++) {
+			x = x * 1103515245 + 12345;
+			send_opts(fl->raw, fl->ipproto,
+				  1024 + (x >> 16) % 60000, x, 0, TH_SYN,
+				  65535, 1460, 7);
+			fl->sent++;
+		}
+		sleep_ms(20);
+	}
+	return NULL;
+}
+
+struct acceptor {
+	int stop;	/* __atomic_* */
+	int l;
+	long n;
+};
+
+static void *accept_thread(void *arg)
+{
+	struct acceptor *ac = arg;
+
+	while (!__atomic_load_n(&ac->stop, __ATOMIC_RELAXED)) {
+		int c = accept_wait(ac->l, 100);
+
+		if (c >= 0) {
+			ac->n++;
+			close(c);
+		}
+	}
+	return NULL;
+}
+
+/* Connect from C's 10.0.0.3 n times within budget_s; returns successes. */
+static int legit_connects(struct _test_data_cookie *self, const struct xfam *f,
+			  int n, double budget_s, int *tried)
+{
+	double end = now_s() + budget_s;
+	int i, ok = 0;
+
+	ns_enter(self->t.c);
+	for (i = 0; i < n && now_s() < end; i++) {
+		int fd = xsock(f, 0);
+
+		if (fd < 0)
+			break;
+		xbind(f, fd, NS_C_ADDR2, 0);
+		if (!connect_wait(f, fd, NS_S_ADDR, LPORT, 10000))
+			ok++;
+		set_linger(fd, 1, 0);
+		close(fd);
+	}
+	*tried = i;
+	ns_enter(self->t.s);
+	return ok;
+}
+
+static void flood_run(struct __test_metadata *_metadata,
+		      struct _test_data_cookie *self, const struct xfam *f,
+		      bool cookies)
+{
+	struct flood fl = { .raw = self->raw, .ipproto = f->ipproto };
+	struct acceptor ac = { 0 };
+	pthread_t ft, at;
+	int l, ok, tried, i;
+	long drop0, doc0;
+
+	ASSERT_EQ(0, sysctl_set(cookie_sysctl(f), cookies ? "1" : "0"));
+	/* requests of the flood live 1 + 2 + 4 s */
+	ASSERT_LT(0, synack_timers_set(f, 2, 1000));
+	l = listener(f, 16);
+	ASSERT_LE(0, l);
+	ac.l = l;
+	drop0 = mib_get(f, "TCPReqQFullDrop");
+	doc0 = mib_get(f, "TCPReqQFullDoCookies");
+
+	ASSERT_EQ(0, pthread_create(&at, NULL, accept_thread, &ac));
+	ASSERT_EQ(0, ns_enter(self->t.c));
+	ASSERT_EQ(0, pthread_create(&ft, NULL, flood_thread, &fl));
+	ASSERT_EQ(0, ns_enter(self->t.s));
+	sleep_ms(500);	/* the request queue is full by now */
+	EXPECT_LE(16, proc_count(f, st_reqsk(f), LPORT, NULL));
+
+	ok = legit_connects(self, f, cookies ? 1000 : 20,
+			    cookies ? 45 : 10, &tried);
+	__atomic_store_n(&fl.stop, 1, __ATOMIC_RELAXED);
+	pthread_join(ft, NULL);
+	TH_LOG("%s cookies %s: %d of %d connects, %ld spoofed SYNs",
+	       f->name, cookies ? "on" : "off", ok, tried, fl.sent);
+	if (cookies) {
+		EXPECT_LE(100, tried);
+		/* at least 99.9 % */
+		EXPECT_LE(tried * 999, ok * 1000);
+		EXPECT_LT(doc0, mib_get(f, "TCPReqQFullDoCookies"));
+	} else {
+		EXPECT_LT(drop0, mib_get(f, "TCPReqQFullDrop"));
+	}
+	/* the flood's requests all go away: none is left or leaked */
+	for (i = 0; i < 200 && proc_count(f, st_reqsk(f), LPORT, NULL) > 0; i++)
+		sleep_ms(100);
+	EXPECT_EQ(0, proc_count(f, st_reqsk(f), LPORT, NULL));
+	if (is_xtcp(f))
+		EXPECT_EQ(0, mib_get(f, "CurrReqs"));
+	__atomic_store_n(&ac.stop, 1, __ATOMIC_RELAXED);
+	pthread_join(at, NULL);
+	/* a client may count an ACK the server dropped; 99.9 % got in */
+	if (cookies)
+		EXPECT_LE(ok * 999, ac.n * 1000);
+	close(l);
+}
+
+TEST_F_TIMEOUT(cookie, flood_cookies_on, 150)
+{
+	flood_run(_metadata, self, &variant->f, true);
+}
+
+TEST_F_TIMEOUT(cookie, flood_cookies_off, 120)
+{
+	flood_run(_metadata, self, &variant->f, false);
+}
+
+TEST_HARNESS_MAIN

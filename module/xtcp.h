@@ -200,6 +200,9 @@ struct xtcp_bind2_bucket;
  * @reqs_lock: protects @reqs, @reqs_len and @closing (listener)
  * @reqs: this listener's request socks (struct xtcp_request_sock.list)
  * @reqs_len: number of entries on @reqs
+ * @reqs_young: entries on @reqs whose SYN-ACK was never retransmitted
+ *	(reqsk_queue_len_young()); a request's 0 -> 1 retrans step is
+ *	taken under the same lock
  * @closing: set once the listener stops: no new requests or children
  * @acceptq_lock: protects @acceptq and sk_ack_backlog (listener)
  * @acceptq: established children waiting for accept()
@@ -306,6 +309,7 @@ struct xtcp_sock {
 	spinlock_t			reqs_lock;	/* see kernel-doc */
 	struct list_head		reqs;
 	u32				reqs_len;
+	u32				reqs_young;
 	bool				closing;
 	spinlock_t			acceptq_lock;	/* see kernel-doc */
 	struct list_head		acceptq;
@@ -427,6 +431,7 @@ struct xtcp_net {
 	int			orphan_retries;	/* 0: TCP's 8 */
 	int			max_orphans;
 	int			syncookies;	/* 0 off, 1 on overflow, 2 always */
+	int			abort_on_overflow; /* 1: RST a final ACK, queue full */
 	int			rmem[3];	/* min, default, max bytes */
 	int			wmem[3];	/* min, default, max bytes */
 	atomic_t		orphans;	/* orphaned full sockets */

@@ -149,6 +149,8 @@ bool xtcp_child_hash_and_queue(struct sock *lst,
 	    xtcp_ehash_replace(&req->common, &child->__sk_common)) {
 		list_del_init(&req->list);
 		xp->reqs_len--;
+		if (!req->retrans)
+			xp->reqs_young--;
 		xtcp_acceptq_add(lst, child);
 		trace_xtcp_child_queue(lst, child);
 		done = true;

@@ -27,6 +27,7 @@ static const int xtcp_keepalive_max = 32767;	/* TCP's MAX_TCP_KEEP* */
 static const int xtcp_zero;
 static const int xtcp_int_max = INT_MAX;
 static const int xtcp_mem_min = 4096;
+static const int xtcp_one = 1;
 static const int xtcp_two = 2;
 
 /*
@@ -198,6 +199,15 @@ static const struct ctl_table xtcp_sysctl_template[] = {
 		.extra1		= (void *)&xtcp_zero,
 		.extra2		= (void *)&xtcp_two,
 	},
+	/* Final ACK on a full accept queue: 0 drop it, 1 reset (xtcp_reqsk.c). */
+	{
+		.procname	= "abort_on_overflow",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= (void *)&xtcp_zero,
+		.extra2		= (void *)&xtcp_one,
+	},
 	/*
 	 * 6.1's register_net_sysctl() has no size and counts entries up to
 	 * an empty one; later kernels are given the size without it.
@@ -257,7 +267,7 @@ static int xtcp_sysctl_init_net(struct net *net, struct xtcp_net *xn)
 		&xn->max_orphans, xn->rmem, xn->wmem,
 		/* Resource limits. */
 		&xn->max_tw_buckets,
-		&xn->syncookies,
+		&xn->syncookies, &xn->abort_on_overflow,
 	};
 	int i;
 

@@ -242,6 +242,7 @@ void xtcp_listen_stop(struct sock *sk)
 		xtcp_ehash_remove(&req->common);
 	list_splice_init(&xp->reqs, &reqs);
 	xp->reqs_len = 0;
+	xp->reqs_young = 0;
 	spin_unlock_bh(&xp->reqs_lock);
 
 	list_for_each_entry_safe(req, rtmp, &reqs, list) {

@@ -59,6 +59,8 @@ bool xtcp_reqsk_unlink(struct xtcp_request_sock *req)
 	if (removed) {
 		list_del_init(&req->list);
 		xp->reqs_len--;
+		if (!req->retrans)
+			xp->reqs_young--;
 	}
 	spin_unlock_bh(&xp->reqs_lock);
 	return removed;
@@ -92,11 +94,38 @@ void xtcp_reqsk_kill(struct xtcp_request_sock *req, bool rst)
 		xtcp_reqsk_finish(req, rst, true);
 }
 
+/*
+ * SYN-ACK retransmissions allowed now (reqsk_timer_handler()): when the
+ * request queue is over half full, half of it is kept for young requests
+ * (never retransmitted) by giving old ones up sooner, down to 2 retries:
+ * while the old outnumber the young, each halving of the young share
+ * takes one retry off.
+ */
+static int xtcp_reqsk_max_retries(const struct sock *lst)
+{
+	const struct xtcp_sock *xp = xtcp_sk(lst);
+	int max = READ_ONCE(xtcp_pernet(sock_net(lst))->synack_retries);
+	u32 qlen = READ_ONCE(xp->reqs_len);
+
+	if ((qlen << 1) > max(8U, READ_ONCE(lst->sk_max_ack_backlog))) {
+		u32 young = READ_ONCE(xp->reqs_young) << 1;
+
+		while (max > 2) {
+			if (qlen < young)
+				break;
+			max--;
+			young <<= 1;
+		}
+	}
+	return max;
+}
+
 /**
  * xtcp_reqsk_timer() - SYN-ACK retransmit timer (reqsk_timer_handler())
  * @t: the request's timer
  *
- * Retransmits with exponential backoff until net.xtcp.synack_retries, then
+ * Retransmits with exponential backoff until net.xtcp.synack_retries (fewer
+ * for old requests in a crowded queue, xtcp_reqsk_max_retries()), then
  * frees the request. Runs only while the request is hashed; a context that
  * unhashes it waits for this handler in timer_delete_sync().
  */
@@ -104,6 +133,7 @@ void xtcp_reqsk_timer(struct timer_list *t)
 {
 	struct xtcp_request_sock *req = timer_container_of(req, t, timer);
 	struct sock *lst = req->listener;
+	struct xtcp_sock *xp = xtcp_sk(lst);
 	struct net *net = sock_net(lst);
 
 	if (hlist_nulls_unhashed(&req->common.skc_nulls_node))
@@ -123,7 +153,7 @@ void xtcp_reqsk_timer(struct timer_list *t)
 		return;
 	}
 
-	if (req->retrans >= READ_ONCE(xtcp_pernet(net)->synack_retries)) {
+	if (req->retrans >= xtcp_reqsk_max_retries(lst)) {
 		if (xtcp_reqsk_unlink(req)) {
 			XTCP_INC_STATS(net, XTCP_MIB_REQTIMEOUTS);
 			xtcp_trace_req_drop(req, XTCP_REQ_DROP_TIMEOUT);
@@ -131,7 +161,16 @@ void xtcp_reqsk_timer(struct timer_list *t)
 		}
 		return;
 	}
-	req->retrans++;
+	if (!req->retrans) {
+		/* No longer young; under the lock unlink counts it with. */
+		spin_lock_bh(&xp->reqs_lock);
+		if (!hlist_nulls_unhashed(&req->common.skc_nulls_node))
+			xp->reqs_young--;
+		req->retrans = 1;
+		spin_unlock_bh(&xp->reqs_lock);
+	} else {
+		req->retrans++;
+	}
 	XTCP_INC_STATS(net, XTCP_MIB_SYNACKRETRANS);
 	xtcp_send_synack(req);
 	req->rto = xtcp_rto_next(net, req->rto);
@@ -288,6 +327,7 @@ void xtcp_conn_request(struct sock *lst, struct sk_buff *skb)
 	}
 	list_add_tail(&req->list, &xp->reqs);
 	xp->reqs_len++;
+	xp->reqs_young++;
 	XTCP_INC_STATS(net, XTCP_MIB_CURRREQS);
 	/* Armed under reqs_lock: a listener close right after sees it. */
 	mod_timer(&req->timer, jiffies + req->rto);
@@ -387,6 +427,15 @@ bool xtcp_reqsk_rcv(struct xtcp_request_sock *req, struct sk_buff *skb)
 		XTCP_INC_STATS(net, XTCP_MIB_LISTENOVERFLOWS);
 		XTCP_INC_STATS(net, XTCP_MIB_LISTENDROPS);
 		trace_xtcp_acceptq_overflow(lst, skb);
+		/*
+		 * tcp_check_req(): by default the ACK is dropped and the
+		 * request kept, so the SYN-ACK timer makes the peer ACK again
+		 * when there may be room; net.xtcp.abort_on_overflow resets
+		 * the half-open connection instead (embryonic_reset).
+		 */
+		if (READ_ONCE(xtcp_pernet(net)->abort_on_overflow) &&
+		    xtcp_reqsk_unlink(req))
+			xtcp_reqsk_finish(req, true, true);
 		goto drop;
 	}
 

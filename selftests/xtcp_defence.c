@@ -185,7 +185,7 @@ TEST_F(cookie, mss_and_wscale)
 
 	ASSERT_EQ(0, ns_enter(self->t.c));
 	ASSERT_EQ(0, send_opts(self->raw, f->ipproto, 40000, 7001, cookie + 1,
-			       TH_ACK, 40, -1, -1));
+			       TH_ACK, 4000, -1, -1));
 	ASSERT_EQ(0, ns_enter(self->t.s));
 	c = accept_wait(l, 5000);
 	ASSERT_LE(0, c) TH_LOG("the cookie ACK made no child");
@@ -512,6 +512,165 @@ TEST_F_TIMEOUT(cookie, flood_cookies_on, 150)
 TEST_F_TIMEOUT(cookie, flood_cookies_off, 120)
 {
 	flood_run(_metadata, self, &variant->f, false);
+}
+
+/* SYN-ACKs S sent to each of ports[0..n) within ms: counts in cnt[]. */
+static void count_synacks(int cap, int ipproto, const uint16_t *ports, int n,
+			  int *cnt, int ms)
+{
+	double end = now_s() + ms / 1000.0;
+	struct seg sg;
+	int k;
+
+	memset(cnt, 0, n * sizeof(*cnt));
+	while (now_s() < end) {
+		int left = (int)((end - now_s()) * 1000);
+
+		if (cap_next(cap, ipproto, &sg, left > 0 ? left : 0) != 1)
+			continue;
+		if (!sg.outgoing || sg.flags != (TH_SYN | TH_ACK))
+			continue;
+		for (k = 0; k < n; k++)
+			if (sg.dport == ports[k])
+				cnt[k]++;
+	}
+}
+
+/*
+ * Young/old pruning (reqsk_timer_handler()): 12 requests at a backlog-16
+ * listener fill more than half of it, and once none of them is young each
+ * gives up after 2 retransmissions instead of synack_retries (5). A young
+ * request arriving later is spared: it retransmits more.
+ */
+TEST_F_TIMEOUT(cookie, prune_old_requests, 90)
+{
+	const struct xfam *f = &variant->f;
+	uint16_t ports[13];
+	int cnt[13], l, k, rto, i;
+
+	ASSERT_EQ(0, sysctl_set(cookie_sysctl(f), "0"));
+	rto = synack_timers_set(f, 5, 200);
+	ASSERT_LT(0, rto);
+	l = listener(f, 16);
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, ns_enter(self->t.c));
+	for (k = 0; k < 12; k++) {
+		ports[k] = 41000 + k;
+		ASSERT_EQ(0, send_opts(self->raw, f->ipproto, ports[k], 1000, 0,
+				       TH_SYN, 65535, 1460, 7));
+	}
+	ASSERT_EQ(0, ns_enter(self->t.s));
+	sleep_ms(rto * 3 / 2);	/* after the first retransmission */
+	ports[12] = 41100;
+	ASSERT_EQ(0, ns_enter(self->t.c));
+	ASSERT_EQ(0, send_opts(self->raw, f->ipproto, ports[12], 1000, 0,
+			       TH_SYN, 65535, 1460, 7));
+	ASSERT_EQ(0, ns_enter(self->t.s));
+	/*
+	 * Counted from the capture's start: olds at 0, 1, 3 rto, gone at 7;
+	 * the young one at 1.5, 2.5, 4.5 and, the olds gone, 8.5 rto.
+	 */
+	count_synacks(self->cap, f->ipproto, ports, 13, cnt, rto * 11);
+	for (k = 0; k < 12; k++)
+		EXPECT_EQ(3, cnt[k]) TH_LOG("old request %d: %d SYN-ACKs",
+					    k, cnt[k]);
+	EXPECT_LE(4, cnt[12]) TH_LOG("young request: %d SYN-ACKs", cnt[12]);
+	for (i = 0; i < 100 && proc_count(f, st_reqsk(f), LPORT, NULL) > 1; i++)
+		sleep_ms(100);
+	EXPECT_GE(1, proc_count(f, st_reqsk(f), LPORT, NULL));
+	close(l);
+}
+
+/* Three-way handshake of C's port from the raw socket; 0 or -1. */
+static int handshake(struct _test_data_cookie *self, const struct xfam *f,
+		     uint16_t port, uint32_t *iss)
+{
+	struct seg sg;
+
+	ns_enter(self->t.c);
+	send_opts(self->raw, f->ipproto, port, 1000, 0, TH_SYN, 65535, 1460, 7);
+	ns_enter(self->t.s);
+	if (next_out(self->cap, f->ipproto, port, &sg, 5000) != 1 ||
+	    sg.flags != (TH_SYN | TH_ACK))
+		return -1;
+	*iss = sg.seq;
+	return 0;
+}
+
+static void send_final_ack(struct _test_data_cookie *self,
+			   const struct xfam *f, uint16_t port, uint32_t iss)
+{
+	ns_enter(self->t.c);
+	send_opts(self->raw, f->ipproto, port, 1001, iss + 1, TH_ACK, 512,
+		  -1, -1);
+	ns_enter(self->t.s);
+}
+
+/*
+ * Final ACK on a full accept queue (backlog 1: two children queued):
+ * ListenOverflows and ListenDrops count it; with abort_on_overflow 0 the
+ * request stays and the retransmitted ACK gets in once there is room, with
+ * 1 the peer gets an RST and the request is gone.
+ */
+static void overflow_run(struct __test_metadata *_metadata,
+			 struct _test_data_cookie *self, const struct xfam *f,
+			 int abort)
+{
+	const char *knob = is_xtcp(f) ? "net.xtcp.abort_on_overflow" :
+					"net.ipv4.tcp_abort_on_overflow";
+	uint32_t a, b, c;
+	long ov0, dr0;
+	int l, x, y, z, rst = 0;
+	uint16_t pc = 42002 + abort * 10;
+	struct seg sg;
+
+	ASSERT_EQ(0, sysctl_set(cookie_sysctl(f), "0"));
+	ASSERT_EQ(0, sysctl_set(knob, abort ? "1" : "0"));
+	ASSERT_LT(0, synack_timers_set(f, 5, 1000));
+	l = listener(f, 1);
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, handshake(self, f, pc - 2, &a));
+	ASSERT_EQ(0, handshake(self, f, pc - 1, &b));
+	send_final_ack(self, f, pc - 2, a);
+	ASSERT_EQ(0, handshake(self, f, pc, &c));
+	send_final_ack(self, f, pc - 1, b);
+	sleep_ms(300);
+	ov0 = mib_get(f, "ListenOverflows");
+	dr0 = mib_get(f, "ListenDrops");
+	send_final_ack(self, f, pc, c);
+	while (next_out(self->cap, f->ipproto, pc, &sg, 300) == 1)
+		rst |= !!(sg.flags & TH_RST);
+	EXPECT_EQ(ov0 + 1, mib_get(f, "ListenOverflows"));
+	EXPECT_EQ(dr0 + 1, mib_get(f, "ListenDrops"));
+	EXPECT_EQ(abort, rst);
+	EXPECT_EQ(abort ? 0 : 1, proc_count(f, st_reqsk(f), LPORT, NULL));
+
+	x = accept_wait(l, 1000);
+	y = accept_wait(l, 1000);
+	EXPECT_LE(0, x);
+	EXPECT_LE(0, y);
+	/* the peer ACKs again (as it would on the next SYN-ACK) */
+	send_final_ack(self, f, pc, c);
+	z = accept_wait(l, 1500);
+	/* abort: no child for the reset request; keep: the ACK got in */
+	EXPECT_EQ(abort ? -1 : 1, z >= 0 ? 1 : -1);
+	if (x >= 0)
+		close(x);
+	if (y >= 0)
+		close(y);
+	if (z >= 0)
+		close(z);
+	close(l);
+}
+
+TEST_F(cookie, overflow_keep)
+{
+	overflow_run(_metadata, self, &variant->f, 0);
+}
+
+TEST_F(cookie, overflow_abort)
+{
+	overflow_run(_metadata, self, &variant->f, 1);
 }
 
 TEST_HARNESS_MAIN

@@ -16,6 +16,7 @@
 #include <linux/tcp.h>
 #include <linux/timer.h>
 #include <net/inet_sock.h>
+#include <net/ip.h>
 #include <net/sock.h>
 #include <net/tcp_states.h>
 #include <linux/xtcp.h>
@@ -78,6 +79,19 @@ struct xtcp_skb_cb {
 };
 
 #define XTCP_SKB_CB(skb)	((struct xtcp_skb_cb *)&((skb)->cb[0]))
+
+/**
+ * struct xtcp_rcv_cb - skb->cb of a segment from xtcp_rcv() to its owner
+ * @h4: the IP layer's IPCB, still read by the lookups
+ * @tw_isn: ISN for the SYN-ACK when the SYN reopened a TIME_WAIT 4-tuple,
+ *	0 otherwise (tcp_skb_cb's tcp_tw_isn)
+ */
+struct xtcp_rcv_cb {
+	struct inet_skb_parm	h4;
+	u32			tw_isn;
+};
+
+#define XTCP_RCV_CB(skb)	((struct xtcp_rcv_cb *)&((skb)->cb[0]))
 
 /* Bits of xtcp_sock.deferred: timer work left for release_cb. */
 enum {
@@ -491,7 +505,7 @@ struct xtcp_seq_state {
 void *xtcp_seq_start(struct seq_file *seq, loff_t *pos);
 void *xtcp_seq_next(struct seq_file *seq, void *v, loff_t *pos);
 void xtcp_seq_stop(struct seq_file *seq, void *v);
-u32 xtcp_port_offset(__be32 saddr, __be32 daddr, __be16 dport);
+u64 xtcp_port_offset(__be32 saddr, __be32 daddr, __be16 dport);
 u32 xtcp_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
 spinlock_t *xtcp_ehash_lock(u32 hash);
 

@@ -72,7 +72,11 @@ struct xtcp_bhead {
 	struct hlist_head	chain;
 };
 
-#define XTCP_PERTURB_SIZE	256
+/*
+ * TCP's table size since CVE-2022-32296 (Klein and Pinkas tracked hosts
+ * by the collisions of a small table): 2^16 entries, randomised at load.
+ */
+#define XTCP_PERTURB_SIZE	BIT(16)
 
 static struct xtcp_bhead *xtcp_bhash __read_mostly;
 static struct xtcp_bhead *xtcp_bhash2 __read_mostly;
@@ -81,7 +85,7 @@ static struct kmem_cache *xtcp_bb_cachep __read_mostly;
 static struct kmem_cache *xtcp_bb2_cachep __read_mostly;
 static hsiphash_key_t xtcp_bind_key __read_mostly;	/* bucket choice only */
 /* RFC 6056 algorithm 4's table of per-destination-hash increments. */
-static u32 xtcp_port_perturb[XTCP_PERTURB_SIZE];
+static u32 *xtcp_port_perturb __read_mostly;
 
 static struct xtcp_bhead *xtcp_bhead(const struct net *net,
 				     unsigned short port)
@@ -652,6 +656,7 @@ int xtcp_connect_port(struct sock *sk)
 	struct xtcp_bhead *head;
 	u32 remaining, offset, index, i;
 	unsigned short port;
+	u64 hash;
 	int low, high, err;
 
 	if (inet->inet_num) {
@@ -666,10 +671,12 @@ int xtcp_connect_port(struct sock *sk)
 	if (high < low)
 		return -EADDRNOTAVAIL;
 	remaining = high - low + 1;
-	offset = xtcp_port_offset(inet->inet_rcv_saddr, inet->inet_daddr,
-				  inet->inet_dport);
-	index = offset & (XTCP_PERTURB_SIZE - 1);
-	offset = (offset + READ_ONCE(xtcp_port_perturb[index])) % remaining;
+	/* __inet_hash_connect(): index and offset from independent halves. */
+	hash = xtcp_port_offset(inet->inet_rcv_saddr, inet->inet_daddr,
+				inet->inet_dport);
+	index = hash & (XTCP_PERTURB_SIZE - 1);
+	offset = (READ_ONCE(xtcp_port_perturb[index]) + (u32)(hash >> 32)) %
+		 remaining;
 
 	for (i = 0; i < remaining; i++) {
 		port = low + (offset + i) % remaining;
@@ -724,11 +731,16 @@ int xtcp_bind_init(void)
 	xtcp_bhash2 = kvmalloc_array(size, sizeof(*xtcp_bhash2), GFP_KERNEL);
 	xtcp_bb_cachep = KMEM_CACHE(xtcp_bind_bucket, 0);
 	xtcp_bb2_cachep = KMEM_CACHE(xtcp_bind2_bucket, 0);
+	xtcp_port_perturb = kvmalloc_array(XTCP_PERTURB_SIZE,
+					   sizeof(*xtcp_port_perturb),
+					   GFP_KERNEL);
 	if (!xtcp_bhash || !xtcp_bhash2 || !xtcp_bb_cachep ||
-	    !xtcp_bb2_cachep) {
+	    !xtcp_bb2_cachep || !xtcp_port_perturb) {
 		xtcp_bind_exit();
 		return -ENOMEM;
 	}
+	get_random_bytes(xtcp_port_perturb,
+			 XTCP_PERTURB_SIZE * sizeof(*xtcp_port_perturb));
 	xtcp_bhash_mask = size - 1;
 	for (i = 0; i < size; i++) {
 		spin_lock_init(&xtcp_bhash[i].lock);
@@ -748,6 +760,8 @@ void xtcp_bind_exit(void)
 	kmem_cache_destroy(xtcp_bb_cachep);
 	kvfree(xtcp_bhash2);
 	kvfree(xtcp_bhash);
+	kvfree(xtcp_port_perturb);
+	xtcp_port_perturb = NULL;
 	xtcp_bb2_cachep = NULL;
 	xtcp_bb_cachep = NULL;
 	xtcp_bhash2 = NULL;

@@ -115,9 +115,11 @@ u32 xtcp_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport)
  * @daddr: remote address
  * @dport: remote port
  *
- * Return: F(saddr, daddr, dport, secret).
+ * Return: F(saddr, daddr, dport, secret), 64 bits: the connect path takes
+ * its perturbation table index and its offset from the two independent
+ * halves (secure_ipv4_port_ephemeral()).
  */
-u32 xtcp_port_offset(__be32 saddr, __be32 daddr, __be16 dport)
+u64 xtcp_port_offset(__be32 saddr, __be32 daddr, __be16 dport)
 {
 	return siphash_3u32((__force u32)saddr, (__force u32)daddr,
 			    (__force u32)dport, &xtcp_port_key);

@@ -185,6 +185,8 @@ int xtcp_rcv(struct sk_buff *skb)
 	th = tcp_hdr(skb);
 	iph = ip_hdr(skb);
 	nf_reset_ct(skb);
+	BUILD_BUG_ON(sizeof(struct xtcp_rcv_cb) > sizeof(skb->cb));
+	XTCP_RCV_CB(skb)->tw_isn = 0;
 
 lookup:
 	sk = xtcp_ehash_lookup(net, iph->saddr, th->source, iph->daddr,

@@ -256,6 +256,7 @@ void xtcp_conn_request(struct sock *lst, struct sk_buff *skb)
 	const struct iphdr *iph = ip_hdr(skb);
 	struct xtcp_sock *xp = xtcp_sk(lst);
 	struct net *net = sock_net(lst);
+	u32 tw_isn = XTCP_RCV_CB(skb)->tw_isn;
 	struct xtcp_request_sock *req;
 	bool want_cookie = false;
 	struct xtcp_opts opts;
@@ -272,9 +273,11 @@ void xtcp_conn_request(struct sock *lst, struct sk_buff *skb)
 	 */
 	max_reqs = min_t(int, READ_ONCE(xtcp_pernet(net)->max_syn_backlog),
 			 READ_ONCE(lst->sk_max_ack_backlog) + 1);
-	if (READ_ONCE(xtcp_pernet(net)->syncookies) == 2 ||
-	    READ_ONCE(xtcp_fault.force_cookies) ||
-	    READ_ONCE(xp->reqs_len) >= max_reqs) {
+	/* A SYN reopening a TIME_WAIT 4-tuple is never a cookie (TCP's). */
+	if (!tw_isn &&
+	    (READ_ONCE(xtcp_pernet(net)->syncookies) == 2 ||
+	     READ_ONCE(xtcp_fault.force_cookies) ||
+	     READ_ONCE(xp->reqs_len) >= max_reqs)) {
 		want_cookie = xtcp_syn_flood_action(lst);
 		if (!want_cookie) {
 			XTCP_INC_STATS(net, XTCP_MIB_REQOVERFLOWS);
@@ -306,8 +309,8 @@ void xtcp_conn_request(struct sock *lst, struct sk_buff *skb)
 		return;
 	}
 
-	req->iss = xtcp_isn(ip_hdr(skb)->daddr, ip_hdr(skb)->saddr,
-			    tcp_hdr(skb)->dest, tcp_hdr(skb)->source);
+	req->iss = tw_isn ? : xtcp_isn(ip_hdr(skb)->daddr, ip_hdr(skb)->saddr,
+				       tcp_hdr(skb)->dest, tcp_hdr(skb)->source);
 	/* One reference for the table, one for this function. */
 	refcount_inc(&req->common.skc_refcnt);
 	spin_lock_bh(&xp->reqs_lock);

@@ -341,6 +341,14 @@ bool xtcp_tw_rcv(struct xtcp_tw_sock *tw, struct sk_buff *skb)
 	if (th->syn && !th->rst && !th->ack && xtcp_after(seq, rcv_nxt)) {
 		/* A new incarnation (RFC 1122 4.2.2.13): if someone listens. */
 		if (xtcp_tw_listener(net, skb)) {
+			/*
+			 * tcp_timewait_state_process(): the new incarnation's
+			 * ISN starts past anything the old one sent, so that
+			 * its old duplicates cannot be taken for new data.
+			 */
+			u32 isn = READ_ONCE(tw->snd_nxt) + 65535 + 2;
+
+			XTCP_RCV_CB(skb)->tw_isn = isn ? : 1;
 			xtcp_tw_kill(tw, true);
 			return true;
 		}

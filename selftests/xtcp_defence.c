@@ -673,4 +673,167 @@ TEST_F(cookie, overflow_abort)
 	overflow_run(_metadata, self, &variant->f, 1);
 }
 
+/*
+ * Ephemeral ports and ISNs are secret (RFC 6056 algorithm 4 with a 2^16
+ * table, RFC 6528): across 1,000 connects to distinct destinations, no
+ * linear relation between consecutive values or with the destination.
+ */
+FIXTURE(secret) {
+	int home;
+};
+
+FIXTURE_VARIANT(secret) {
+	struct xfam f;
+};
+
+FIXTURE_VARIANT_ADD(secret, tcp) { .f = XFAM_TCP };
+FIXTURE_VARIANT_ADD(secret, xtcp) { .f = XFAM_XTCP };
+
+FIXTURE_SETUP(secret)
+{
+	int e = xfam_probe(&variant->f);
+
+	if (e == EAFNOSUPPORT && is_xtcp(&variant->f))
+		SKIP(return, "AF_XTCP not registered (xtcp.ko not loaded)");
+	ASSERT_EQ(0, e);
+	self->home = ns_new();
+	ASSERT_LE(0, self->home);
+	ASSERT_EQ(0, lo_up());
+	ASSERT_EQ(0, blackhole_setup());
+}
+
+FIXTURE_TEARDOWN(secret)
+{
+}
+
+/* Squared Pearson correlation of x[0..n) and y[0..n), signed like r. */
+static double pearson(const double *x, const double *y, int n)
+{
+	double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0, d;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		sx += x[i];
+		sy += y[i];
+		sxx += x[i] * x[i];
+		syy += y[i] * y[i];
+		sxy += x[i] * y[i];
+	}
+	d = (n * sxx - sx * sx) * (n * syy - sy * sy);
+	sxy = n * sxy - sx * sy;
+	return d > 0 ? (sxy < 0 ? -1 : 1) * sxy * sxy / d : 1;
+}
+
+#define NCONN 1000
+
+TEST_F_TIMEOUT(secret, no_linear_relation, 180)
+{
+	const struct xfam *f = &variant->f;
+	static double port[NCONN], isn[NCONN], idx[NCONN];
+	int i, n = 0, cap, got = 0;
+	double rp, ri, rpi, rii;
+	struct seg sg;
+
+	cap = cap_open("va");
+	ASSERT_LE(0, cap);
+	for (i = 0; i < NCONN; i++) {
+		int fd = xsock(f, SOCK_NONBLOCK);
+		int err;
+
+		ASSERT_LE(0, fd);
+		err = xconnect(f, fd, BH_PEER, 20000 + i);
+		ASSERT_EQ(EINPROGRESS, err);
+		port[n] = local_port(fd);
+		idx[n] = i;
+		n++;
+		close(fd);
+	}
+	/* the ISN of each SYN, by destination port */
+	for (i = 0; i < NCONN; i++)
+		isn[i] = -1;
+	while (got < NCONN && cap_next(cap, f->ipproto, &sg, 2000) == 1) {
+		if (!sg.outgoing || sg.flags != TH_SYN || sg.dport < 20000 ||
+		    sg.dport >= 20000 + NCONN || isn[sg.dport - 20000] >= 0)
+			continue;
+		isn[sg.dport - 20000] = sg.seq;
+		got++;
+	}
+	close(cap);
+	ASSERT_EQ(NCONN, got);
+	rp = pearson(port, port + 1, n - 1);
+	rpi = pearson(idx, port, n);
+	ri = pearson(isn, isn + 1, n - 1);
+	rii = pearson(idx, isn, n);
+	TH_LOG("%s: r2 ports %.4f (with dport %.4f), ISNs %.4f (with dport %.4f)",
+	       f->name, rp, rpi, ri, rii);
+	/* |r| about 0.03 for independent values; 0.2 is over six sigmas */
+	EXPECT_GT(0.04, rp < 0 ? -rp : rp);
+	EXPECT_GT(0.04, rpi < 0 ? -rpi : rpi);
+	EXPECT_GT(0.04, ri < 0 ? -ri : ri);
+	EXPECT_GT(0.04, rii < 0 ? -rii : rii);
+}
+
+/*
+ * A SYN reopening a TIME_WAIT 4-tuple: the SYN-ACK's ISN is the old
+ * connection's snd_nxt + 65537 (tcp_timewait_state_process()), past
+ * anything the old incarnation sent.
+ */
+TEST_F(secret, time_wait_isn)
+{
+	const struct xfam *f = &variant->f;
+	uint32_t iss1 = 0, iss2 = 0;
+	int cap, l, c, s, c2, k, seen = 0;
+	char buf[100] = { 0 };
+	struct seg sg;
+
+	cap = cap_open("lo");
+	ASSERT_LE(0, cap);
+	l = xsock(f, 0);
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, xbind(f, l, "127.0.0.1", LPORT));
+	ASSERT_EQ(0, listen(l, 8));
+	for (k = 0; k < 2; k++) {
+		c = xsock(f, 0);
+		ASSERT_LE(0, c);
+		ASSERT_EQ(0, setint(c, SOL_SOCKET, SO_REUSEADDR, 1));
+		ASSERT_EQ(0, xbind(f, c, "127.0.0.1", 43000));
+		ASSERT_EQ(0, connect_wait(f, c, "127.0.0.1", LPORT, 5000));
+		s = accept_wait(l, 5000);
+		ASSERT_LE(0, s);
+		if (k) {
+			close(s);
+			c2 = c;
+			break;
+		}
+		/* the server sends 100 bytes and closes first: TIME_WAIT */
+		ASSERT_EQ(sizeof(buf), send(s, buf, sizeof(buf), 0));
+		close(s);
+		ASSERT_EQ(sizeof(buf), recv(c, buf, sizeof(buf), MSG_WAITALL));
+		ASSERT_EQ(0, recv(c, buf, sizeof(buf), 0));
+		close(c);
+		for (seen = 0; seen < 50 &&
+		     proc_count(f, ST_TIME_WAIT, LPORT, NULL) != 1; seen++)
+			sleep_ms(100);
+		ASSERT_EQ(1, proc_count(f, ST_TIME_WAIT, LPORT, NULL));
+	}
+	seen = 0;
+	while (seen < 2 && cap_next(cap, f->ipproto, &sg, 2000) == 1) {
+		if (!sg.outgoing || sg.sport != LPORT ||
+		    sg.flags != (TH_SYN | TH_ACK))
+			continue;
+		if (!seen++)
+			iss1 = sg.seq;
+		else
+			iss2 = sg.seq;
+	}
+	ASSERT_EQ(2, seen);
+	/* SYN, 100 bytes, FIN, then 65537 */
+	EXPECT_EQ(iss1 + 1 + sizeof(buf) + 1 + 65537, iss2)
+		TH_LOG("%s: ISN %u after a TIME_WAIT whose ISN was %u",
+		       f->name, iss2, iss1);
+	close(c2);
+	close(cap);
+	close(l);
+}
+
 TEST_HARNESS_MAIN

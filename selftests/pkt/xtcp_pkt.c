@@ -23,6 +23,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -230,6 +232,14 @@ struct pkt_ctx *pkt_new(void)
 	write_file("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
 	write_file("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
 
+	/*
+	 * Without udev nothing creates the node before tun.ko is loaded;
+	 * opening it makes misc_open() request "char-major-10-200".
+	 */
+	if (access("/dev/net/tun", F_OK)) {
+		mkdir("/dev/net", 0755);
+		mknod("/dev/net/tun", S_IFCHR | 0666, makedev(10, 200));
+	}
 	p->tun = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
 	if (p->tun < 0) {
 		fprintf(stderr, "pkt: /dev/net/tun: %s\n", strerror(errno));

@@ -116,4 +116,39 @@ static inline bool xtcp_sk_recverr(const struct sock *sk)
 #endif
 }
 
+/*
+ * struct tcp_info grew tcpi_rcv_wnd in 6.2 and tcpi_total_rto in 6.7:
+ * older kernels' TCP_INFO has no room for them.
+ */
+#ifdef XTCP_HAVE_TCPI_RCV_WND
+#define xtcp_tcpi_set_rcv_wnd(info, v)	((info)->tcpi_rcv_wnd = (v))
+#else
+#define xtcp_tcpi_set_rcv_wnd(info, v)	do { } while (0)
+#endif
+#ifdef XTCP_HAVE_TCPI_TOTAL_RTO
+#define xtcp_tcpi_set_total_rto(info, v)	((info)->tcpi_total_rto = (v))
+#else
+#define xtcp_tcpi_set_total_rto(info, v)	do { } while (0)
+#endif
+
+/*
+ * ip_icmp_error() (the IP_RECVERR queue entry for an ICMP error) is not
+ * exported to modules on 6.1: there XTCP reports the error through
+ * sk_err / SO_ERROR only, and MSG_ERRQUEUE stays empty.
+ */
+#ifdef XTCP_HAVE_IP_ICMP_ERROR
+#define xtcp_ip_icmp_error	ip_icmp_error
+#else
+static inline void xtcp_ip_icmp_error(struct sock *sk, struct sk_buff *skb,
+				      int err, __be16 port, u32 info,
+				      u8 *payload)
+{
+}
+#endif
+
+/* 7.x: sk_drops_add() takes a count; sk_drops_skbadd() takes the skb. */
+#ifndef XTCP_HAVE_SK_DROPS_SKBADD
+#define sk_drops_skbadd(sk, skb)	sk_drops_add(sk, skb)
+#endif
+
 #endif /* _XTCP_COMPAT_H */

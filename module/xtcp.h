@@ -610,6 +610,7 @@ void xtcp_parse_options(const struct tcphdr *th, struct xtcp_opts *opts);
 /* ICMP errors and path MTU (xtcp_icmp.c). */
 int xtcp_err(struct sk_buff *skb, u32 info);
 void xtcp_mtu_reduced(struct sock *sk);
+int xtcp_sk_route(struct sock *sk);
 
 /* Output (xtcp_output.c). */
 int xtcp_send_syn(struct sock *sk);

@@ -87,7 +87,7 @@ struct sock *xtcp_child_create(struct sock *lst,
 	 * route's MTU, not from the peer's MSS option alone (a peer claiming
 	 * 65535 would get oversized segments and a huge send buffer).
 	 */
-	if (inet_sk_rebuild_header(child))
+	if (xtcp_sk_route(child))
 		goto fail;
 	xtcp_init_transfer(child);
 	xtcp_state_store(child, TCP_ESTABLISHED);

@@ -15,10 +15,50 @@
 #include "xtcp.h"
 #include "xtcp_mib.h"
 
+/**
+ * xtcp_sk_route() - give a connected socket a valid route
+ * @sk: full socket with its addresses and ports set; socket lock or
+ *	bh_lock_sock() held
+ *
+ * inet_sk_rebuild_header() without its ip_dynaddr source reselection,
+ * which only a SYN_SENT socket without a bound address can use:
+ * inet_sk_rebuild_header() is not exported to modules from 7.x on. The
+ * route's MTU, device features and PMTU come with sk_setup_caps().
+ *
+ * Return: 0 or the routing error (also in sk_err_soft).
+ */
+int xtcp_sk_route(struct sock *sk)
+{
+	struct inet_sock *inet = inet_sk(sk);
+	struct ip_options_rcu *inet_opt;
+	struct rtable *rt;
+	__be32 daddr;
+
+	if (__sk_dst_check(sk, 0))
+		return 0;
+	rcu_read_lock();
+	inet_opt = rcu_dereference(inet->inet_opt);
+	daddr = inet->inet_daddr;
+	if (inet_opt && inet_opt->opt.srr)
+		daddr = inet_opt->opt.faddr;
+	rcu_read_unlock();
+	rt = ip_route_output_ports(sock_net(sk), &inet->cork.fl.u.ip4, sk,
+				   daddr, inet->inet_saddr, inet->inet_dport,
+				   inet->inet_sport, sk->sk_protocol,
+				   ip_sock_rt_tos(sk), sk->sk_bound_dev_if);
+	if (IS_ERR(rt)) {
+		sk->sk_route_caps = 0;
+		WRITE_ONCE(sk->sk_err_soft, -PTR_ERR(rt));
+		return PTR_ERR(rt);
+	}
+	sk_setup_caps(sk, &rt->dst);
+	return 0;
+}
+
 /*
  * A route for the socket's flow, the old one checked or rebuilt
  * (inet_csk_update_pmtu() and inet_csk_rebuild_route(), which are TCP's
- * own; inet_sk_rebuild_header() is the exported equivalent).
+ * own).
  */
 static struct dst_entry *xtcp_route_check(struct sock *sk)
 {
@@ -26,7 +66,7 @@ static struct dst_entry *xtcp_route_check(struct sock *sk)
 
 	if (dst)
 		return dst;
-	if (inet_sk_rebuild_header(sk))
+	if (xtcp_sk_route(sk))
 		return NULL;
 	return __sk_dst_get(sk);
 }
@@ -192,7 +232,7 @@ int xtcp_err(struct sk_buff *skb, u32 info)
 	}
 
 	if (sk->sk_state == TCP_SYN_SENT) {
-		ip_icmp_error(sk, skb, err, th->dest, info, (u8 *)th);
+		xtcp_ip_icmp_error(sk, skb, err, th->dest, info, (u8 *)th);
 		if (!sock_owned_by_user(sk)) {
 			WRITE_ONCE(sk->sk_err, err);
 			/* Paired with the smp_rmb() in xtcp_poll(). */

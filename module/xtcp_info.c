@@ -126,8 +126,8 @@ void xtcp_get_info(struct sock *sk, struct tcp_info *info)
 	info->tcpi_segs_in = xp->info.segs_in;
 	info->tcpi_bytes_retrans = xp->info.bytes_retrans;
 	info->tcpi_snd_wnd = xp->snd_wnd;
-	info->tcpi_rcv_wnd = xp->rcv_wnd;
-	info->tcpi_total_rto = xp->info.total_rto;
+	xtcp_tcpi_set_rcv_wnd(info, xp->rcv_wnd);
+	xtcp_tcpi_set_total_rto(info, xp->info.total_rto);
 	unlock_sock_fast(sk, slow);
 }
 

@@ -143,7 +143,7 @@ static bool xtcp_rcv_allowed(struct sock *sk, struct sk_buff *skb)
 		reason = SKB_DROP_REASON_SOCKET_FILTER;
 	else
 		return true;
-	sk_drops_add(sk, skb);
+	sk_drops_skbadd(sk, skb);
 	sk_skb_reason_drop(sk, skb, reason);
 	return false;
 }

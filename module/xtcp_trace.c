@@ -2,6 +2,7 @@
 /*
  * XTCP tracepoint definitions: the one place CREATE_TRACE_POINTS is set.
  */
+#include <linux/rculist.h>
 #include "xtcp.h"
 
 #define CREATE_TRACE_POINTS

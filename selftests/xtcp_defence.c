@@ -48,7 +48,7 @@ FIXTURE_SETUP(cookie)
 	int e = xfam_probe(&variant->f);
 
 	if (e == EAFNOSUPPORT && is_xtcp(&variant->f))
-		SKIP(return, "AF_XTCP not registered (xtcp.ko not loaded)");
+		SKIP_OUTSIDE_VM(return, "AF_XTCP not registered (xtcp.ko not loaded)");
 	ASSERT_EQ(0, e);
 	ASSERT_EQ(0, twons_setup(&self->t, true));
 	/* in S */
@@ -694,7 +694,7 @@ FIXTURE_SETUP(secret)
 	int e = xfam_probe(&variant->f);
 
 	if (e == EAFNOSUPPORT && is_xtcp(&variant->f))
-		SKIP(return, "AF_XTCP not registered (xtcp.ko not loaded)");
+		SKIP_OUTSIDE_VM(return, "AF_XTCP not registered (xtcp.ko not loaded)");
 	ASSERT_EQ(0, e);
 	self->home = ns_new();
 	ASSERT_LE(0, self->home);

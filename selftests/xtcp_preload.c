@@ -589,7 +589,7 @@ FIXTURE_SETUP(shim)
 	self->lib = NULL;
 	if (variant->preload) {
 		if (xfam_probe(&xf) == EAFNOSUPPORT)
-			SKIP(return, "AF_XTCP not registered (xtcp.ko not loaded)");
+			SKIP_OUTSIDE_VM(return, "AF_XTCP not registered (xtcp.ko not loaded)");
 		self->lib = preload_lib();
 		ASSERT_NE(NULL, self->lib);
 		ASSERT_EQ(0, access(self->lib, R_OK))

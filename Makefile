@@ -155,7 +155,9 @@ CHECKPATCH = $(KSRC)/scripts/checkpatch.pl --no-tree --strict --quiet --show-typ
 TRACE_IGNORE = COMPLEX_MACRO,MACRO_ARG_UNUSED,TRAILING_SEMICOLON,OPEN_ENDED_LINE,PARENTHESIS_ALIGNMENT,LINE_SPACING,MACRO_ARG_REUSE,CAMELCASE
 
 style:
-		  @$(CHECKPATCH) -f $(filter-out module/xtcp_trace.h,$(wildcard module/*.[ch])) include/uapi/linux/xtcp.h selftests/gate/*.c @$(CHECKPATCH) --ignore $(TRACE_IGNORE) -f module/xtcp_trace.h @$(CHECKPATCH) --ignore PREFER_KERNEL_TYPES,SPLIT_STRING,USE_NEGATIVE_ERRNO -f $(wildcard selftests/*.[ch] selftests/pkt/*.[ch] scripts/bench/*.[ch]) module/*.[ch] scripts/bench/*.[ch] scripts/preload/*.[ch])
+	@$(CHECKPATCH) -f $(filter-out module/xtcp_trace.h,$(wildcard module/*.[ch])) include/uapi/linux/xtcp.h selftests/gate/*.c
+	@$(CHECKPATCH) --ignore $(TRACE_IGNORE) -f module/xtcp_trace.h
+	@$(CHECKPATCH) --ignore PREFER_KERNEL_TYPES,SPLIT_STRING,USE_NEGATIVE_ERRNO -f $(wildcard selftests/*.[ch] selftests/pkt/*.[ch] scripts/bench/*.[ch] scripts/preload/*.[ch])
 
 # Against KDIR= if given, else the stock 6.12 headers of the cache.
 STATIC_KDIR = $(if $(KDIR_SET),$(KDIR),$(STOCK_KDIR))

@@ -9,6 +9,7 @@
 
 #include <linux/net.h>
 #include <linux/skbuff.h>
+#include <linux/tcp.h>
 #include <linux/timer.h>
 #include <net/net_namespace.h>
 #include <net/inet_sock.h>
@@ -120,16 +121,19 @@ static inline bool xtcp_sk_recverr(const struct sock *sk)
  * struct tcp_info grew tcpi_rcv_wnd in 6.2 and tcpi_total_rto in 6.7:
  * older kernels' TCP_INFO has no room for them.
  */
+static inline void xtcp_tcpi_set_rcv_wnd(struct tcp_info *info, u32 v)
+{
 #ifdef XTCP_HAVE_TCPI_RCV_WND
-#define xtcp_tcpi_set_rcv_wnd(info, v)	((info)->tcpi_rcv_wnd = (v))
-#else
-#define xtcp_tcpi_set_rcv_wnd(info, v)	do { } while (0)
+	info->tcpi_rcv_wnd = v;
 #endif
+}
+
+static inline void xtcp_tcpi_set_total_rto(struct tcp_info *info, u16 v)
+{
 #ifdef XTCP_HAVE_TCPI_TOTAL_RTO
-#define xtcp_tcpi_set_total_rto(info, v)	((info)->tcpi_total_rto = (v))
-#else
-#define xtcp_tcpi_set_total_rto(info, v)	do { } while (0)
+	info->tcpi_total_rto = v;
 #endif
+}
 
 /*
  * ip_icmp_error() (the IP_RECVERR queue entry for an ICMP error) is not

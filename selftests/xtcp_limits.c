@@ -277,6 +277,7 @@ TEST_F(lifetimes, mem_sysctls_bounded)
 	for (i = 0; i < 2; i++) {
 		long min, def, max;
 		char path[64];
+		int n;
 
 		snprintf(path, sizeof(path), "/proc/sys/%s", k[i]);
 		for (char *p = path + 10; *p; p++)
@@ -292,14 +293,16 @@ TEST_F(lifetimes, mem_sysctls_bounded)
 		ASSERT_EQ(0, setns(selfns, CLONE_NEWNET));
 		close(initns);
 		close(selfns);
-		ASSERT_EQ(3, sscanf(buf, "%ld %ld %ld", &min, &def, &max));
+		n = sscanf(buf, "%ld %ld %ld", &min, &def, &max);
+		ASSERT_EQ(3, n);
 		snprintf(init_max, sizeof(init_max), "%ld", max);
 
 		/* out of order: refused, and nothing changed */
 		EXPECT_NE(0, write_file(path, "8192 4096 16384"));
 		EXPECT_NE(0, write_file(path, "4096 32768 16384"));
 		ASSERT_LT(0, read_file(path, buf, sizeof(buf)));
-		EXPECT_EQ(3, sscanf(buf, "%ld %ld %ld", &min, &def, &max));
+		n = sscanf(buf, "%ld %ld %ld", &min, &def, &max);
+		EXPECT_EQ(3, n);
 		EXPECT_TRUE(min <= def && def <= max) TH_LOG("%s: %s", k[i], buf);
 		/* in order and within init_net's max: taken */
 		EXPECT_EQ(0, write_file(path, "4096 8192 16384"));

@@ -45,7 +45,9 @@ FIXTURE_SETUP(wire)
 	ASSERT_EQ(0, e);
 	ASSERT_EQ(0, twons_setup(&self->t, true));
 	/* in S; full checksums on what vs sends, so captures can verify them */
+	/* no SYN cookies: the queue limits below are the cookie-less ones */
 	sysctl_set("net.ipv4.tcp_syncookies", "0");
+	sysctl_set("net.xtcp.syncookies", "0");
 	self->sw_csum = !run("ethtool -K vs tx off >/dev/null 2>&1");
 	/* Inside the test VM ethtool is there: the check must not drop out. */
 	if (xtcp_in_vm())

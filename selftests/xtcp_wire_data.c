@@ -86,6 +86,7 @@ FIXTURE_SETUP(wd)
 	ASSERT_EQ(0, twons_setup(&self->t, true));
 	/* in S */
 	sysctl_set("net.ipv4.tcp_syncookies", "0");
+	sysctl_set("net.xtcp.syncookies", "0");
 	self->cap = cap_open("vs");
 	ASSERT_LE(0, self->cap);
 	ASSERT_EQ(0, ns_enter(self->t.c));

@@ -23,6 +23,13 @@ RUN=$(realpath "$XTCP_TESTDIR/../preload/xtcp-run" 2>/dev/null)
 [ -x "$RUN" ] || skip_all "no ../preload/xtcp-run (make preload)"
 [ -r /proc/net/xtcp/snmp ] || skip_all "xtcp.ko not loaded"
 
+# The real programs run on the stock kernels: under KASAN and TCG one
+# redis-benchmark or sshd login takes minutes, beyond make check's time
+# budget. XTCP_PROGRAMS_ON_DEBUG=1 runs them on the debug kernel too.
+if [ "${XTCP_KERNEL:-}" = debug ] && [ "${XTCP_PROGRAMS_ON_DEBUG:-0}" != 1 ]; then
+	echo "# SKIP: real programs run on the stock kernels (XTCP_PROGRAMS_ON_DEBUG=1: debug too)"
+	exit $KSFT_SKIP
+fi
 if [ -z "${XTCP_STREAM_DIV:-}" ]; then
 	[ "${XTCP_KERNEL:-}" = debug ] && XTCP_STREAM_DIV=64 || XTCP_STREAM_DIV=1
 fi

@@ -363,7 +363,15 @@ TEST_F_TIMEOUT(cookie, same_ack_twice, 120)
 			dups++;
 			close(d);
 		}
-		EXPECT_EQ(po0 + 1, mib_get(f, "PassiveOpens"))
+		/*
+		 * TCP counts a child in tcp_create_openreq_child(), before
+		 * inet_ehash_nolisten() finds the racer's duplicate, so it
+		 * may count both; XTCP counts only the child it publishes.
+		 */
+		EXPECT_GE(po0 + (is_xtcp(f) ? 1 : 2),
+			  mib_get(f, "PassiveOpens"))
+			TH_LOG("iteration %d", i);
+		EXPECT_LE(po0 + 1, mib_get(f, "PassiveOpens"))
 			TH_LOG("iteration %d", i);
 		/* RST the child away so TIME_WAIT does not pile up */
 		set_linger(c, 1, 0);
@@ -539,14 +547,16 @@ static void count_synacks(int cap, int ipproto, const uint16_t *ports, int n,
 /*
  * Young/old pruning (reqsk_timer_handler()): 12 requests at a backlog-16
  * listener fill more than half of it, and once none of them is young each
- * gives up after 2 retransmissions instead of synack_retries (5). A young
- * request arriving later is spared: it retransmits more.
+ * gives up after 2 retransmissions instead of synack_retries (5), but only
+ * while the queue stays over half the backlog: at their third timeout the
+ * first five expire (queue 13 down to 9), the other seven find 8 <= 16 / 2
+ * and retransmit a fourth time. A young request arriving later is spared.
  */
 TEST_F_TIMEOUT(cookie, prune_old_requests, 90)
 {
 	const struct xfam *f = &variant->f;
+	int cnt[13], l, k, rto, three = 0, four = 0;
 	uint16_t ports[13];
-	int cnt[13], l, k, rto, i;
 
 	ASSERT_EQ(0, sysctl_set(cookie_sysctl(f), "0"));
 	rto = synack_timers_set(f, 5, 200);
@@ -567,17 +577,22 @@ TEST_F_TIMEOUT(cookie, prune_old_requests, 90)
 			       TH_SYN, 65535, 1460, 7));
 	ASSERT_EQ(0, ns_enter(self->t.s));
 	/*
-	 * Counted from the capture's start: olds at 0, 1, 3 rto, gone at 7;
-	 * the young one at 1.5, 2.5, 4.5 and, the olds gone, 8.5 rto.
+	 * Counted from the capture's start, up to 12.5 rto: the olds at 0,
+	 * 1, 3 rto, then five gone at 7 and seven sending their fourth (the
+	 * fifth would be at 15); the young one at 1.5, 2.5, 4.5 and 8.5.
 	 */
 	count_synacks(self->cap, f->ipproto, ports, 13, cnt, rto * 11);
-	for (k = 0; k < 12; k++)
-		EXPECT_EQ(3, cnt[k]) TH_LOG("old request %d: %d SYN-ACKs",
-					    k, cnt[k]);
-	EXPECT_LE(4, cnt[12]) TH_LOG("young request: %d SYN-ACKs", cnt[12]);
-	for (i = 0; i < 100 && proc_count(f, st_reqsk(f), LPORT, NULL) > 1; i++)
-		sleep_ms(100);
-	EXPECT_GE(1, proc_count(f, st_reqsk(f), LPORT, NULL));
+	for (k = 0; k < 12; k++) {
+		three += cnt[k] == 3;
+		four += cnt[k] == 4;
+		if (cnt[k] != 3 && cnt[k] != 4)
+			TH_LOG("old request %d: %d SYN-ACKs", k, cnt[k]);
+	}
+	EXPECT_EQ(5, three);
+	EXPECT_EQ(7, four);
+	EXPECT_EQ(4, cnt[12]) TH_LOG("young request: %d SYN-ACKs", cnt[12]);
+	/* the seven and the young one: no longer over half the backlog */
+	EXPECT_EQ(8, proc_count(f, st_reqsk(f), LPORT, NULL));
 	close(l);
 }
 

@@ -117,6 +117,31 @@ static inline bool xtcp_sk_recverr(const struct sock *sk)
 #endif
 }
 
+/* ... and IP_BIND_ADDRESS_NO_PORT with them. */
+static inline bool xtcp_sk_bind_address_no_port(const struct sock *sk)
+{
+#ifdef XTCP_HAVE_INET_FLAGS
+	return inet_test_bit(BIND_ADDRESS_NO_PORT, sk);
+#else
+	return inet_sk(sk)->bind_address_no_port;
+#endif
+}
+
+/*
+ * The ephemeral range for @sk: the netns's net.ipv4.ip_local_port_range,
+ * narrowed by the socket's IP_LOCAL_PORT_RANGE where the kernel has it
+ * (6.3; Debian's 6.1 has it backported).
+ */
+static inline void xtcp_sk_local_port_range(const struct sock *sk, int *low,
+					    int *high)
+{
+#ifdef XTCP_HAVE_SK_LOCAL_PORT_RANGE
+	inet_sk_get_local_port_range(sk, low, high);
+#else
+	inet_get_local_port_range(sock_net(sk), low, high);
+#endif
+}
+
 /*
  * struct tcp_info grew tcpi_rcv_wnd in 6.2 and tcpi_total_rto in 6.7:
  * older kernels' TCP_INFO has no room for them.

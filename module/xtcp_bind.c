@@ -362,7 +362,8 @@ static int xtcp_find_open_port(struct sock *sk)
 	u32 remaining, offset, i;
 	unsigned short port;
 
-	inet_get_local_port_range(net, &low, &high);
+	/* inet_csk_find_open_port(): the socket's range within the netns's. */
+	xtcp_sk_local_port_range(sk, &low, &high);
 	if (high < low)
 		return -EADDRINUSE;
 	remaining = high - low + 1;
@@ -667,7 +668,8 @@ int xtcp_connect_port(struct sock *sk)
 		return err;
 	}
 
-	inet_get_local_port_range(net, &low, &high);
+	/* __inet_hash_connect(): the socket's range within the netns's. */
+	xtcp_sk_local_port_range(sk, &low, &high);
 	if (high < low)
 		return -EADDRNOTAVAIL;
 	remaining = high - low + 1;

@@ -402,7 +402,14 @@ static int xtcp_bind(struct socket *sock, struct xtcp_uaddr *uaddr,
 	if (chk_addr_ret == RTN_MULTICAST || chk_addr_ret == RTN_BROADCAST)
 		inet->inet_saddr = 0;	/* use device */
 
-	if (xtcp_get_port(sk, snum)) {
+	/*
+	 * __inet_bind(): with IP_BIND_ADDRESS_NO_PORT, bind() to port 0 takes
+	 * only the address; connect() then picks a port unique for the
+	 * 4-tuple (xtcp_connect_port()), so many connections from one
+	 * address can share ports, and listen() autobinds.
+	 */
+	if ((snum || !xtcp_sk_bind_address_no_port(sk)) &&
+	    xtcp_get_port(sk, snum)) {
 		inet->inet_saddr = 0;
 		inet->inet_rcv_saddr = 0;
 		err = -EADDRINUSE;

@@ -6,11 +6,16 @@
  * below net.ipv4.ip_unprivileged_port_start without CAP_NET_BIND_SERVICE,
  * SO_REUSEPORT across uids, ephemeral ports inside
  * net.ipv4.ip_local_port_range (bind, listen autobind, connect), exhaustion
- * with a narrowed range, 4-tuple port sharing by connect, and ports released
- * on close. Each test runs in a fresh netns.
+ * with a narrowed range, 4-tuple port sharing by connect, the per-socket
+ * IP_LOCAL_PORT_RANGE and IP_BIND_ADDRESS_NO_PORT, and ports released on
+ * close. Each test runs in a fresh netns.
  */
 #include "kselftest_harness.h"
 #include "xtcp_lib.h"
+
+#ifndef IP_LOCAL_PORT_RANGE	/* glibc 2.36's netinet/in.h predates it */
+#define IP_LOCAL_PORT_RANGE 51
+#endif
 
 FIXTURE(bind) {
 	int unused;
@@ -391,6 +396,19 @@ TEST_F_TIMEOUT(bind, bind_exhaustion, 90)
 			close(fds[i]);
 }
 
+/* Listeners on 127.0.0.1:5000 and :5001; 0 or an errno. */
+static int two_listeners(const struct xfam *f, int *l1, int *l2)
+{
+	*l1 = xsock(f, 0);
+	*l2 = xsock(f, 0);
+	if (*l1 < 0 || *l2 < 0)
+		return errno;
+	if (xbind(f, *l1, "127.0.0.1", 5000) || xbind(f, *l2, "127.0.0.1", 5001) ||
+	    listen(*l1, 64) || listen(*l2, 64))
+		return errno;
+	return 0;
+}
+
 /*
  * connect() shares an ephemeral port between connections whose 4-tuples
  * differ; when every port already has a connection to the same
@@ -402,14 +420,7 @@ TEST_F_TIMEOUT(bind, connect_exhaustion, 120)
 	int l1, l2, c1[10], c2[10], fd, i, err;
 
 	ASSERT_EQ(0, sysctl_set("net.ipv4.ip_local_port_range", "40000 40009"));
-	l1 = xsock(f, 0);
-	l2 = xsock(f, 0);
-	ASSERT_LE(0, l1);
-	ASSERT_LE(0, l2);
-	ASSERT_EQ(0, xbind(f, l1, "127.0.0.1", 5000));
-	ASSERT_EQ(0, xbind(f, l2, "127.0.0.1", 5001));
-	ASSERT_EQ(0, listen(l1, 64));
-	ASSERT_EQ(0, listen(l2, 64));
+	ASSERT_EQ(0, two_listeners(f, &l1, &l2));
 
 	for (i = 0; i < 10; i++) {
 		c1[i] = xsock(f, 0);
@@ -438,6 +449,133 @@ TEST_F_TIMEOUT(bind, connect_exhaustion, 120)
 		close(c1[i]);
 		close(c2[i]);
 	}
+	close(l1);
+	close(l2);
+}
+
+/*
+ * IP_LOCAL_PORT_RANGE narrows the netns's range for one socket
+ * (inet_sk_get_local_port_range()): bind(0), listen()'s autobind and
+ * connect() all pick inside it, and exhausting it is exhausting the
+ * socket's ports even with the netns's range free.
+ */
+TEST_F_TIMEOUT(bind, socket_port_range, 90)
+{
+	const struct xfam *f = &variant->f;
+	uint32_t range = 40015u << 16 | 40010u, got = 0;
+	socklen_t len = sizeof(got);
+	int fds[6], i, p, l, c, fd;
+
+	/*
+	 * An even number of ports: TCP's search covers only an even count
+	 * (inet_csk_find_open_port(): remaining &= ~1).
+	 */
+	ASSERT_EQ(0, sysctl_set("net.ipv4.ip_local_port_range", "40000 40099"));
+	for (i = 0; i < 6; i++) {
+		fds[i] = xsock(f, 0);
+		ASSERT_LE(0, fds[i]);
+		ASSERT_EQ(0, setsockopt(fds[i], IPPROTO_IP, IP_LOCAL_PORT_RANGE,
+					&range, sizeof(range)));
+		ASSERT_EQ(0, xbind(f, fds[i], "127.0.0.1", 0)) TH_LOG("socket %d", i);
+		p = local_port(fds[i]);
+		EXPECT_TRUE(in_range(p, 40010, 40015)) TH_LOG("port %d", p);
+	}
+	ASSERT_EQ(0, getsockopt(fds[0], IPPROTO_IP, IP_LOCAL_PORT_RANGE, &got,
+				&len));
+	EXPECT_EQ(range, got);
+	fd = xsock(f, 0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, setsockopt(fd, IPPROTO_IP, IP_LOCAL_PORT_RANGE, &range,
+				sizeof(range)));
+	EXPECT_EQ(EADDRINUSE, xbind(f, fd, "127.0.0.1", 0));
+	/* the netns's range is not exhausted: without the option it binds */
+	range = 0;
+	ASSERT_EQ(0, setsockopt(fd, IPPROTO_IP, IP_LOCAL_PORT_RANGE, &range,
+				sizeof(range)));
+	EXPECT_EQ(0, xbind(f, fd, "127.0.0.1", 0));
+	close(fd);
+	for (i = 0; i < 6; i++)
+		close(fds[i]);
+
+	/* listen() autobinds and connect() picks inside the socket's range */
+	range = 40021u << 16 | 40020u;
+	l = xsock(f, 0);
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, setsockopt(l, IPPROTO_IP, IP_LOCAL_PORT_RANGE, &range,
+				sizeof(range)));
+	ASSERT_EQ(0, listen(l, 8));
+	p = local_port(l);
+	EXPECT_TRUE(in_range(p, 40020, 40021)) TH_LOG("listen autobind %d", p);
+	range = 40031u << 16 | 40030u;
+	c = xsock(f, 0);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, setsockopt(c, IPPROTO_IP, IP_LOCAL_PORT_RANGE, &range,
+				sizeof(range)));
+	EXPECT_EQ(0, connect_wait(f, c, "127.0.0.1", p, 10000));
+	p = local_port(c);
+	EXPECT_TRUE(in_range(p, 40030, 40031)) TH_LOG("connect port %d", p);
+
+	/* a reversed range is refused (lo > hi, both set) */
+	range = 40000u << 16 | 40010u;
+	EXPECT_EQ(-1, setsockopt(c, IPPROTO_IP, IP_LOCAL_PORT_RANGE, &range,
+				 sizeof(range)));
+	EXPECT_EQ(EINVAL, errno);
+	close(c);
+	close(l);
+}
+
+/*
+ * IP_BIND_ADDRESS_NO_PORT (__inet_bind()): bind(addr:0) takes the address
+ * and no port; connect() then picks a port unique for the 4-tuple, so
+ * with a one-port range two such sockets connect to two listeners from
+ * the same port, where two bind(0)s could not both succeed.
+ */
+TEST_F_TIMEOUT(bind, bind_address_no_port, 90)
+{
+	const struct xfam *f = &variant->f;
+	int l1, l2, c1, c2, fd, p1, p2;
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+
+	ASSERT_EQ(0, sysctl_set("net.ipv4.ip_local_port_range", "40000 40000"));
+	ASSERT_EQ(0, two_listeners(f, &l1, &l2));
+
+	c1 = xsock(f, 0);
+	c2 = xsock(f, 0);
+	ASSERT_LE(0, c1);
+	ASSERT_LE(0, c2);
+	ASSERT_EQ(0, setint(c1, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, 1));
+	ASSERT_EQ(0, setint(c2, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, 1));
+	ASSERT_EQ(0, xbind(f, c1, "127.0.0.2", 0));
+	ASSERT_EQ(0, xbind(f, c2, "127.0.0.2", 0));
+	ASSERT_EQ(0, getsockname(c1, (struct sockaddr *)&sin, &len));
+	EXPECT_EQ(0, ntohs(sin.sin_port));
+	EXPECT_EQ(htonl(0x7f000002), sin.sin_addr.s_addr);
+
+	ASSERT_EQ(0, connect_wait(f, c1, "127.0.0.1", 5000, 10000));
+	ASSERT_EQ(0, connect_wait(f, c2, "127.0.0.1", 5001, 10000));
+	p1 = local_port(c1);
+	p2 = local_port(c2);
+	EXPECT_EQ(40000, p1);
+	EXPECT_EQ(40000, p2);
+	len = sizeof(sin);
+	ASSERT_EQ(0, getsockname(c2, (struct sockaddr *)&sin, &len));
+	EXPECT_EQ(htonl(0x7f000002), sin.sin_addr.s_addr);
+
+	/* the same 4-tuple again has no port left */
+	fd = xsock(f, SOCK_NONBLOCK);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, setint(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, 1));
+	ASSERT_EQ(0, xbind(f, fd, "127.0.0.2", 0));
+	EXPECT_EQ(EADDRNOTAVAIL, xconnect(f, fd, "127.0.0.1", 5000));
+	close(fd);
+	/* without the option, bind(0) finds the one port taken */
+	fd = xsock(f, 0);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(EADDRINUSE, xbind(f, fd, "127.0.0.2", 0));
+	close(fd);
+	close(c1);
+	close(c2);
 	close(l1);
 	close(l2);
 }

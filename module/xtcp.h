@@ -164,6 +164,9 @@ struct xtcp_bind2_bucket;
  * @user_timeout: XTCP_USER_TIMEOUT in milliseconds, 0 when unset
  * @cork: XTCP_CORK: partial segments are held as with MSG_MORE
  * @syncnt: XTCP_SYNCNT, 0 for net.xtcp.syn_retries
+ * @defer_accept: XTCP_DEFER_ACCEPT of a listener, in SYN-ACK timeouts
+ *	(TCP's rskq_defer_accept); 0 when unset. Read locklessly by the
+ *	request path and the SYN-ACK timer.
  * @recvmsg_inq: XTCP_INQ: recvmsg() reports the bytes left to read
  * @window_clamp: XTCP_WINDOW_CLAMP in bytes, 0 when unset
  * @notsent_lowat: XTCP_NOTSENT_LOWAT in bytes, 0 when unset
@@ -272,6 +275,7 @@ struct xtcp_sock {
 	/* TCP_CORK .. TCP_INQ (xtcp_sockopt.c), under the owner's lock. */
 	u8				cork;
 	u8				syncnt;
+	u8				defer_accept;
 	u8				recvmsg_inq;
 	u32				window_clamp;
 	u32				notsent_lowat;
@@ -367,7 +371,9 @@ static inline struct xtcp_sock *xtcp_sk(const struct sock *sk)
  * @mss: MSS the peer announced
  * @snd_wscale: peer's window scale shift
  * @wscale_ok: the peer sent a window scale option
- * @retrans: SYN-ACK retransmissions done by the timer
+ * @retrans: SYN-ACK timeouts so far (TCP's num_timeout)
+ * @acked: a bare final ACK was dropped under XTCP_DEFER_ACCEPT (TCP's
+ *	inet_request_sock acked); written in softirq, read by the timer
  * @rto: current SYN-ACK timeout in jiffies
  *
  * Lifetime: one reference for the ehash (and @list) membership, plus one per
@@ -389,6 +395,7 @@ struct xtcp_request_sock {
 	u8			snd_wscale;
 	u8			wscale_ok;
 	u8			retrans;
+	u8			acked;
 	u32			rto;
 };
 

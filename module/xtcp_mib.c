@@ -61,6 +61,7 @@ static const char * const xtcp_mib_names[__XTCP_MIB_MAX] = {
 	[XTCP_MIB_SYNCOOKIESFAILED]	= "SyncookiesFailed",
 	[XTCP_MIB_REQQFULLDOCOOKIES]	= "TCPReqQFullDoCookies",
 	[XTCP_MIB_REQQFULLDROP]		= "TCPReqQFullDrop",
+	[XTCP_MIB_DEFERACCEPTDROP]	= "TCPDeferAcceptDrop",
 };
 
 /**

@@ -64,6 +64,7 @@ enum xtcp_mib_field {
 	XTCP_MIB_SYNCOOKIESFAILED,	/* ACKs at a listener with a bad cookie */
 	XTCP_MIB_REQQFULLDOCOOKIES,	/* request queue full: cookie sent */
 	XTCP_MIB_REQQFULLDROP,		/* request queue full: SYN dropped */
+	XTCP_MIB_DEFERACCEPTDROP,	/* bare final ACK under DEFER_ACCEPT */
 	__XTCP_MIB_MAX
 };
 

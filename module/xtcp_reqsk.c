@@ -135,6 +135,8 @@ void xtcp_reqsk_timer(struct timer_list *t)
 	struct sock *lst = req->listener;
 	struct xtcp_sock *xp = xtcp_sk(lst);
 	struct net *net = sock_net(lst);
+	bool acked, resend;
+	int max, defer;
 
 	if (hlist_nulls_unhashed(&req->common.skc_nulls_node))
 		return;
@@ -153,7 +155,16 @@ void xtcp_reqsk_timer(struct timer_list *t)
 		return;
 	}
 
-	if (req->retrans >= xtcp_reqsk_max_retries(lst)) {
+	max = xtcp_reqsk_max_retries(lst);
+	defer = READ_ONCE(xp->defer_accept);
+	acked = READ_ONCE(req->acked);
+	/*
+	 * syn_ack_recalc(): a request the peer ACKed under
+	 * XTCP_DEFER_ACCEPT lives until the deferral ends even past the
+	 * retry limit, and gets no SYN-ACK (the peer is established) until
+	 * its last chance, one timeout before the deferral ends.
+	 */
+	if (req->retrans >= max && (!defer || !acked || req->retrans >= defer)) {
 		if (xtcp_reqsk_unlink(req)) {
 			XTCP_INC_STATS(net, XTCP_MIB_REQTIMEOUTS);
 			xtcp_trace_req_drop(req, XTCP_REQ_DROP_TIMEOUT);
@@ -161,18 +172,21 @@ void xtcp_reqsk_timer(struct timer_list *t)
 		}
 		return;
 	}
+	resend = !defer || !acked || req->retrans >= defer - 1;
 	if (!req->retrans) {
 		/* No longer young; under the lock unlink counts it with. */
 		spin_lock_bh(&xp->reqs_lock);
 		if (!hlist_nulls_unhashed(&req->common.skc_nulls_node))
 			xp->reqs_young--;
-		req->retrans = 1;
+		WRITE_ONCE(req->retrans, 1);
 		spin_unlock_bh(&xp->reqs_lock);
-	} else {
-		req->retrans++;
+	} else if (req->retrans < U8_MAX) {
+		WRITE_ONCE(req->retrans, req->retrans + 1);
 	}
-	XTCP_INC_STATS(net, XTCP_MIB_SYNACKRETRANS);
-	xtcp_send_synack(req);
+	if (resend) {
+		XTCP_INC_STATS(net, XTCP_MIB_SYNACKRETRANS);
+		xtcp_send_synack(req);
+	}
 	req->rto = xtcp_rto_next(net, req->rto);
 	mod_timer(&req->timer, jiffies + req->rto);
 }
@@ -425,6 +439,21 @@ bool xtcp_reqsk_rcv(struct xtcp_request_sock *req, struct sk_buff *skb)
 	}
 	if (seq != req->irs + 1 || inet_sk_state_load(lst) != TCP_LISTEN)
 		goto drop;
+
+	/*
+	 * tcp_check_req(): while XTCP_DEFER_ACCEPT holds, an ACK that
+	 * carries neither data nor FIN only marks the request acked; the
+	 * timer stops resending the SYN-ACK until the last chance
+	 * (xtcp_reqsk_timer()), and the peer's first data makes the child.
+	 * The timeout count is read without the timer's serialisation, as
+	 * TCP reads num_timeout.
+	 */
+	if (READ_ONCE(req->retrans) < READ_ONCE(xtcp_sk(lst)->defer_accept) &&
+	    !th->fin && skb->len == th->doff * 4) {
+		WRITE_ONCE(req->acked, 1);
+		XTCP_INC_STATS(net, XTCP_MIB_DEFERACCEPTDROP);
+		goto drop;
+	}
 
 	if (sk_acceptq_is_full(lst)) {
 		XTCP_INC_STATS(net, XTCP_MIB_LISTENOVERFLOWS);

@@ -17,6 +17,46 @@
 #define XTCP_MAX_SYNCNT		127	/* MAX_TCP_SYNCNT */
 #define XTCP_CA_NAME_MAX	16	/* TCP_CA_NAME_MAX */
 #define XTCP_CA_NAME		"reno"	/* xtcp_cong.c's NewReno */
+/* TCP_DEFER_ACCEPT's conversion steps: TCP_TIMEOUT_INIT and TCP_RTO_MAX. */
+#define XTCP_DEFER_TIMEOUT	1	/* seconds */
+#define XTCP_DEFER_RTO_MAX	120	/* seconds */
+
+/*
+ * secs_to_retrans(): the fewest SYN-ACK timeouts, backing off from 1 s and
+ * capped at 120 s, whose sum covers @seconds (at most 255); 0 for none.
+ * The conversion uses TCP's constants, not net.xtcp.rto_init_ms, so the
+ * value reads back as TCP's does.
+ */
+static u8 xtcp_secs_to_retrans(int seconds)
+{
+	int period = XTCP_DEFER_TIMEOUT, timeout = XTCP_DEFER_TIMEOUT;
+	u8 res;
+
+	if (seconds <= 0)
+		return 0;
+	res = 1;
+	while (seconds > period && res < 255) {
+		res++;
+		timeout = min(timeout << 1, XTCP_DEFER_RTO_MAX);
+		period += timeout;
+	}
+	return res;
+}
+
+/* retrans_to_secs(): the seconds @retrans timeouts cover. */
+static int xtcp_retrans_to_secs(u8 retrans)
+{
+	int period = 0, timeout = XTCP_DEFER_TIMEOUT;
+
+	if (retrans > 0) {
+		period = timeout;
+		while (--retrans) {
+			timeout = min(timeout << 1, XTCP_DEFER_RTO_MAX);
+			period += timeout;
+		}
+	}
+	return period;
+}
 
 /* Options that need the owner's lock: they touch timers or the data path. */
 static int xtcp_sockopt_set_locked(struct sock *sk, int optname, int val)
@@ -164,6 +204,10 @@ int xtcp_sockopt_set(struct sock *sk, int optname, sockptr_t optval,
 			return -EINVAL;
 		WRITE_ONCE(xp->syncnt, val);
 		return 0;
+	case XTCP_DEFER_ACCEPT:
+		/* do_tcp_setsockopt(): any value, any state. */
+		WRITE_ONCE(xp->defer_accept, xtcp_secs_to_retrans(val));
+		return 0;
 	case XTCP_USER_TIMEOUT:
 		if (val < 0)
 			return -EINVAL;
@@ -240,6 +284,9 @@ int xtcp_sockopt_get(struct sock *sk, int optname, char __user *optval,
 		break;
 	case XTCP_SYNCNT:
 		val = READ_ONCE(xp->syncnt) ? : READ_ONCE(xn->syn_retries);
+		break;
+	case XTCP_DEFER_ACCEPT:
+		val = xtcp_retrans_to_secs(READ_ONCE(xp->defer_accept));
 		break;
 	case XTCP_WINDOW_CLAMP:
 		val = READ_ONCE(xp->window_clamp);

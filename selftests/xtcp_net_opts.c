@@ -3,7 +3,8 @@
  * TCP's socket options on XTCP, same body for TCP and XTCP: every option
  * set and read back against a TCP socket of the same kernel (the
  * reference), then its effect: TCP_CORK holds a small write, TCP_SYNCNT
- * ends connect() sooner,
+ * ends connect() sooner, TCP_DEFER_ACCEPT holds a connection back from
+ * accept() until data comes or the deferral ends,
  * TCP_NOTSENT_LOWAT stops writes early, TCP_INQ and SO_TIMESTAMP(NS) add
  * control messages, SO_PEEK_OFF moves peeks; MSG_OOB (XTCP: EOPNOTSUPP),
  * and socket(AF_XTCP, SOCK_STREAM, IPPROTO_TCP).
@@ -78,6 +79,13 @@ TEST_F(opts, set_and_read_back)
 		{ IPPROTO_TCP, TCP_INQ, 1, "TCP_INQ 1" },
 		{ IPPROTO_TCP, TCP_INQ, 2, "TCP_INQ 2" },
 		{ IPPROTO_TCP, TCP_INQ, 0, "TCP_INQ 0" },
+		{ IPPROTO_TCP, TCP_DEFER_ACCEPT, 1, "TCP_DEFER_ACCEPT 1" },
+		{ IPPROTO_TCP, TCP_DEFER_ACCEPT, 2, "TCP_DEFER_ACCEPT 2" },
+		{ IPPROTO_TCP, TCP_DEFER_ACCEPT, 5, "TCP_DEFER_ACCEPT 5" },
+		{ IPPROTO_TCP, TCP_DEFER_ACCEPT, 200, "TCP_DEFER_ACCEPT 200" },
+		{ IPPROTO_TCP, TCP_DEFER_ACCEPT, 100000, "TCP_DEFER_ACCEPT 1e5" },
+		{ IPPROTO_TCP, TCP_DEFER_ACCEPT, -5, "TCP_DEFER_ACCEPT -5" },
+		{ IPPROTO_TCP, TCP_DEFER_ACCEPT, 0, "TCP_DEFER_ACCEPT 0" },
 		{ SOL_SOCKET, SO_PEEK_OFF, 5, "SO_PEEK_OFF 5" },
 		{ SOL_SOCKET, SO_PEEK_OFF, -1, "SO_PEEK_OFF -1" },
 	};
@@ -199,6 +207,85 @@ static bool wait_inq(int s, int n)
 		sleep_ms(25);
 	}
 	return false;
+}
+
+/* A listener on 127.0.0.1:@port with TCP_DEFER_ACCEPT @secs, or -1. */
+static int defer_listener(const struct xfam *f, int secs, uint16_t port)
+{
+	int l = xsock(f, 0);
+
+	if (l < 0)
+		return -1;
+	if (setint(l, IPPROTO_TCP, TCP_DEFER_ACCEPT, secs) ||
+	    xbind(f, l, "127.0.0.1", port) || listen(l, 4)) {
+		close(l);
+		return -1;
+	}
+	return l;
+}
+
+/*
+ * TCP_DEFER_ACCEPT (tcp_check_req(), syn_ack_recalc()): the client is
+ * established at once, but the listener has nothing to accept until data
+ * arrives; the bare final ACK is counted in TCPDeferAcceptDrop; the data
+ * is readable on the accepted child at once.
+ */
+TEST_F_TIMEOUT(opts, defer_accept_waits_for_data, 60)
+{
+	const struct xfam *f = &variant->f;
+	long drops0 = mib_get(f, "TCPDeferAcceptDrop");
+	int l, c, s;
+	char buf[8];
+
+	ASSERT_LE(0, drops0);
+	l = defer_listener(f, 10, 6010);
+	ASSERT_LE(0, l);
+	c = xsock(f, 0);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, connect_wait(f, c, "127.0.0.1", 6010, 10000));
+	/* Established on the client side; nothing to accept yet. */
+	EXPECT_EQ(0, poll1(l, POLLIN, 1500) & POLLIN);
+	EXPECT_LT(drops0, mib_get(f, "TCPDeferAcceptDrop"));
+	ASSERT_EQ(5, send(c, "hello", 5, 0));
+	ASSERT_TRUE(poll1(l, POLLIN, 5000) & POLLIN);
+	s = accept(l, NULL, NULL);
+	ASSERT_LE(0, s);
+	EXPECT_EQ(5, recv(s, buf, sizeof(buf), MSG_DONTWAIT));
+	close(s);
+	close(c);
+	close(l);
+}
+
+/*
+ * Without data, the deferral ends: with 1 s (one timeout) the SYN-ACK is
+ * resent at the first timeout, the client's ACK to it comes after the
+ * deferral and makes the child, accepted with nothing to read.
+ */
+TEST_F_TIMEOUT(opts, defer_accept_ends, 60)
+{
+	const struct xfam *f = &variant->f;
+	double t0, dt;
+	int l, c, s;
+	char buf[8];
+
+	l = defer_listener(f, 1, 6011);
+	ASSERT_LE(0, l);
+	c = xsock(f, 0);
+	ASSERT_LE(0, c);
+	t0 = now_s();
+	ASSERT_EQ(0, connect_wait(f, c, "127.0.0.1", 6011, 10000));
+	ASSERT_TRUE(poll1(l, POLLIN, 10000) & POLLIN);
+	dt = now_s() - t0;
+	/* the first SYN-ACK timeout is 1 s for both */
+	EXPECT_LT(0.7, dt) TH_LOG("accepted after %.2f s", dt);
+	EXPECT_GT(5.0, dt) TH_LOG("accepted after %.2f s", dt);
+	s = accept(l, NULL, NULL);
+	ASSERT_LE(0, s);
+	EXPECT_EQ(-1, recv(s, buf, sizeof(buf), MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+	close(s);
+	close(c);
+	close(l);
 }
 
 TEST_F(opts, inq_cmsg)

@@ -102,9 +102,14 @@
  *			writable (0: no limit).
  * XTCP_INQ		0 or 1: recvmsg() adds a control message (SOL_TCP,
  *			XTCP_CM_INQ, int) with the bytes left to read.
+ * XTCP_DEFER_ACCEPT	seconds a listener waits for data after the final ACK
+ *			before it accepts the connection anyway (<= 0: off);
+ *			kept as a count of SYN-ACK timeouts, so it reads back
+ *			rounded up to TCP's backoff steps (1, 3, 7, 15 ...).
  */
 #define XTCP_CORK		3
 #define XTCP_SYNCNT		7
+#define XTCP_DEFER_ACCEPT	9
 #define XTCP_WINDOW_CLAMP	10
 #define XTCP_QUICKACK		12
 #define XTCP_CONGESTION		13

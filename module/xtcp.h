@@ -286,6 +286,8 @@ struct xtcp_sock {
 	 */
 	u32				rcv_tstamp;
 	u8				probes_out;
+	/* Last answer to an invalid segment (xtcp_ratelimit.c), lockless. */
+	u32				last_oow_ack_time;
 
 	/* Data path (xtcp_data.c, xtcp_recv.c, xtcp_output.c, xtcp_cong.c). */
 	u32				write_seq;
@@ -375,6 +377,8 @@ static inline struct xtcp_sock *xtcp_sk(const struct sock *sk)
  * @acked: a bare final ACK was dropped under XTCP_DEFER_ACCEPT (TCP's
  *	inet_request_sock acked); written in softirq, read by the timer
  * @rto: current SYN-ACK timeout in jiffies
+ * @last_oow_ack_time: when a duplicate SYN was last answered
+ *	(xtcp_oow_rate_limited()), lockless
  *
  * Lifetime: one reference for the ehash (and @list) membership, plus one per
  * lookup in flight. Whoever unhashes the request (final ACK, RST, timer
@@ -397,6 +401,7 @@ struct xtcp_request_sock {
 	u8			retrans;
 	u8			acked;
 	u32			rto;
+	u32			last_oow_ack_time;
 };
 
 /**
@@ -425,6 +430,7 @@ struct xtcp_tw_sock {
 	u32				snd_nxt;
 	u32				rcv_nxt;
 	u32				rcv_wnd;
+	u32				last_oow_ack_time;
 	struct xtcp_bind_bucket		*bb;
 	struct hlist_node		bind_node;
 	struct xtcp_bind2_bucket	*bb2;
@@ -453,6 +459,11 @@ struct xtcp_net {
 	int			max_orphans;
 	int			syncookies;	/* 0 off, 1 on overflow, 2 always */
 	int			abort_on_overflow; /* 1: RST a final ACK, queue full */
+	/* Answers to invalid segments (xtcp_ratelimit.c). */
+	int			invalid_ratelimit; /* ms between a socket's answers */
+	int			challenge_ack_limit; /* per second, INT_MAX: none */
+	u32			challenge_timestamp; /* second of the budget */
+	u32			challenge_count;	/* budget left this second */
 	int			rmem[3];	/* min, default, max bytes */
 	int			wmem[3];	/* min, default, max bytes */
 	atomic_t		orphans;	/* orphaned full sockets */
@@ -622,6 +633,12 @@ int xtcp_sk_route(struct sock *sk);
 /* Output (xtcp_output.c). */
 int xtcp_send_syn(struct sock *sk);
 int xtcp_send_ack(struct sock *sk);
+
+/* Answers to invalid segments (xtcp_ratelimit.c). */
+bool xtcp_oow_limited(struct net *net, int mib, u32 *last);
+bool xtcp_oow_rate_limited(struct net *net, const struct sk_buff *skb,
+			   int mib, u32 *last);
+void xtcp_send_challenge_ack(struct sock *sk);
 void xtcp_send_active_reset(struct sock *sk);
 int xtcp_send_synack(const struct xtcp_request_sock *req);
 void xtcp_send_reset(struct net *net, struct sk_buff *skb, int reason);

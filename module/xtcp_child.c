@@ -76,6 +76,8 @@ struct sock *xtcp_child_create(struct sock *lst,
 	xc->snd_wnd = (u32)ntohs(th->window) << xc->snd_wscale;
 	xc->snd_wl1 = ntohl(th->seq);
 	xc->syn_retries = 0;
+	xc->last_oow_ack_time = 0;
+	xc->defer_accept = 0;
 	/* tcp_create_openreq_child(): the final ACK is the first segment in */
 	memset(&xc->info, 0, sizeof(xc->info));
 	xc->info.segs_in = 1;

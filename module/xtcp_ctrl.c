@@ -29,6 +29,7 @@ static const int xtcp_int_max = INT_MAX;
 static const int xtcp_mem_min = 4096;
 static const int xtcp_one = 1;
 static const int xtcp_two = 2;
+static const int xtcp_ratelimit_max = 3600000;	/* ms: an hour */
 
 /*
  * net.xtcp.rmem / wmem: three values, each at least 4096, in order
@@ -208,6 +209,23 @@ static const struct ctl_table xtcp_sysctl_template[] = {
 		.extra1		= (void *)&xtcp_zero,
 		.extra2		= (void *)&xtcp_one,
 	},
+	/* Answers to invalid segments (xtcp_ratelimit.c). */
+	{
+		.procname	= "invalid_ratelimit",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= (void *)&xtcp_zero,
+		.extra2		= (void *)&xtcp_ratelimit_max,
+	},
+	{
+		.procname	= "challenge_ack_limit",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= (void *)&xtcp_zero,
+		.extra2		= (void *)&xtcp_int_max,
+	},
 	/*
 	 * 6.1's register_net_sysctl() has no size and counts entries up to
 	 * an empty one; later kernels are given the size without it.
@@ -268,6 +286,8 @@ static int xtcp_sysctl_init_net(struct net *net, struct xtcp_net *xn)
 		/* Resource limits. */
 		&xn->max_tw_buckets,
 		&xn->syncookies, &xn->abort_on_overflow,
+		/* Answers to invalid segments. */
+		&xn->invalid_ratelimit, &xn->challenge_ack_limit,
 	};
 	int i;
 
@@ -334,6 +354,8 @@ static int __net_init xtcp_net_init(struct net *net)
 	xn->max_tw_buckets = xtcp_ehash_size() / 2;
 	atomic_set(&xn->tw_count, 0);
 	xn->syncookies = 1;	/* TCP's default */
+	xn->invalid_ratelimit = 500;	/* ms, TCP's HZ / 2 */
+	xn->challenge_ack_limit = INT_MAX;	/* TCP's default since 6.0 */
 
 	xn->mib = xtcp_mib_alloc();
 	if (!xn->mib)

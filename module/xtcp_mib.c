@@ -62,6 +62,14 @@ static const char * const xtcp_mib_names[__XTCP_MIB_MAX] = {
 	[XTCP_MIB_REQQFULLDOCOOKIES]	= "TCPReqQFullDoCookies",
 	[XTCP_MIB_REQQFULLDROP]		= "TCPReqQFullDrop",
 	[XTCP_MIB_DEFERACCEPTDROP]	= "TCPDeferAcceptDrop",
+	/* Answers to invalid segments. */
+	[XTCP_MIB_CHALLENGEACK]		= "TCPChallengeACK",
+	[XTCP_MIB_SYNCHALLENGE]		= "TCPSYNChallenge",
+	[XTCP_MIB_ACKSKIPPEDSEQ]	= "TCPACKSkippedSeq",
+	[XTCP_MIB_ACKSKIPPEDCHALLENGE]	= "TCPACKSkippedChallenge",
+	[XTCP_MIB_ACKSKIPPEDSYNRECV]	= "TCPACKSkippedSynRecv",
+	[XTCP_MIB_ACKSKIPPEDFINWAIT2]	= "TCPACKSkippedFinWait2",
+	[XTCP_MIB_ACKSKIPPEDTIMEWAIT]	= "TCPACKSkippedTimeWait",
 };
 
 /**

@@ -65,6 +65,14 @@ enum xtcp_mib_field {
 	XTCP_MIB_REQQFULLDOCOOKIES,	/* request queue full: cookie sent */
 	XTCP_MIB_REQQFULLDROP,		/* request queue full: SYN dropped */
 	XTCP_MIB_DEFERACCEPTDROP,	/* bare final ACK under DEFER_ACCEPT */
+	/* Answers to invalid segments (xtcp_ratelimit.c), TcpExt: names. */
+	XTCP_MIB_CHALLENGEACK,		/* RFC 5961 challenge ACKs sent */
+	XTCP_MIB_SYNCHALLENGE,		/* SYNs on a synchronised socket */
+	XTCP_MIB_ACKSKIPPEDSEQ,		/* out-of-window answer held back */
+	XTCP_MIB_ACKSKIPPEDCHALLENGE,	/* challenge ACK held back */
+	XTCP_MIB_ACKSKIPPEDSYNRECV,	/* SYN-ACK to a dup SYN held back */
+	XTCP_MIB_ACKSKIPPEDFINWAIT2,	/* FIN_WAIT2 mini sock answer held */
+	XTCP_MIB_ACKSKIPPEDTIMEWAIT,	/* TIME_WAIT answer held back */
 	__XTCP_MIB_MAX
 };
 

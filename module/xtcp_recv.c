@@ -539,15 +539,25 @@ static int xtcp_ack(struct sock *sk, struct sk_buff *skb)
 	bool win_changed = false;
 	u32 acked;
 
+	/*
+	 * tcp_ack(): an ACK of data never sent drops the segment silently;
+	 * answering it would let two desynchronised ends ACK each other
+	 * forever.
+	 */
 	if (xtcp_after(ack, xp->snd_nxt)) {
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ACKUNSENT);
-		xtcp_send_ack(sk);
 		return -1;
 	}
 	if (xtcp_before(ack, prior_una)) {
-		/* Older than any window we had: not this connection's. */
-		if (xtcp_before(ack, prior_una - xp->max_window)) {
-			xtcp_send_ack(sk);	/* challenge ACK */
+		/*
+		 * RFC 5961 5.2: older than the peer could have seen, never
+		 * more than what it has acked (a blind attacker guessing
+		 * early in a connection): a challenge ACK.
+		 */
+		u32 max_win = min(xp->max_window, prior_una - xp->iss - 1);
+
+		if (xtcp_before(ack, prior_una - max_win)) {
+			xtcp_send_challenge_ack(sk);
 			return -1;
 		}
 		return 0;	/* old: ignore the ACK, keep the data */
@@ -591,6 +601,17 @@ static int xtcp_ack(struct sock *sk, struct sk_buff *skb)
 	return 0;
 }
 
+/*
+ * tcp_reset_check(): after the peer's FIN, an RST may carry the FIN's
+ * sequence number (rcv_nxt - 1) and still be the peer's.
+ */
+static bool xtcp_reset_check(const struct sock *sk, u32 seq)
+{
+	return seq == xtcp_sk(sk)->rcv_nxt - 1 &&
+	       ((1 << sk->sk_state) &
+		(TCPF_CLOSE_WAIT | TCPF_LAST_ACK | TCPF_CLOSING));
+}
+
 /**
  * xtcp_rcv_established() - a segment for a synchronized socket
  * @sk: socket in ESTABLISHED, CLOSE_WAIT, FIN_WAIT1, FIN_WAIT2, CLOSING or
@@ -598,8 +619,9 @@ static int xtcp_ack(struct sock *sk, struct sk_buff *skb)
  * @skb: validated segment, skb->data at the header; consumed
  *
  * RFC 793's order: sequence check (out-of-window segments are answered by
- * an ACK and dropped), RST (RFC 5961: exact sequence number resets, other
- * in-window ones get a challenge ACK), SYN (challenge ACK), ACK, then data
+ * a rate-limited ACK and dropped), RST (RFC 5961: exact sequence number
+ * resets, other in-window ones get a challenge ACK), SYN (challenge ACK),
+ * ACK (xtcp_ack()), then data
  * and FIN by state; last, send what the ACK allowed.
  */
 void xtcp_rcv_established(struct sock *sk, struct sk_buff *skb)
@@ -616,31 +638,48 @@ void xtcp_rcv_established(struct sock *sk, struct sk_buff *skb)
 	cb->end_seq = cb->seq + len;
 	cb->fin = th->fin;
 
+	/* tcp_validate_incoming(), in its order. */
 	if (!xtcp_sequence_ok(xp, cb->seq, cb->end_seq + cb->fin)) {
 		if (!th->rst) {
+			if (th->syn)
+				goto syn_challenge;
 			/* Beyond the right edge; an old duplicate is not. */
 			if (len && xtcp_after(cb->seq, xp->rcv_nxt))
 				XTCP_INC_STATS(net, XTCP_MIB_OUTOFWINDOW);
-			xtcp_send_ack(sk);
+			if (!xtcp_oow_rate_limited(net, skb,
+						   XTCP_MIB_ACKSKIPPEDSEQ,
+						   &xp->last_oow_ack_time))
+				xtcp_send_ack(sk);
+		} else if (xtcp_reset_check(sk, cb->seq)) {
+			goto reset;
 		}
 		goto drop;
 	}
 	if (th->rst) {
-		if (cb->seq == xp->rcv_nxt) {
+		/*
+		 * RFC 5961 3.2: only the exact sequence number resets (or,
+		 * after the peer's FIN, the one before it); another RST in
+		 * the window draws a challenge ACK.
+		 */
+		if (cb->seq == xp->rcv_nxt || xtcp_reset_check(sk, cb->seq)) {
+reset:
 			XTCP_INC_STATS(net, XTCP_MIB_INRSTS);
 			xtcp_reset(sk);
 		} else {
-			xtcp_send_ack(sk);	/* challenge ACK */
+			xtcp_send_challenge_ack(sk);
 		}
 		goto drop;
 	}
 	if (th->syn) {
 		/*
-		 * A retransmitted SYN-ACK means our ACK was lost (or the
-		 * listener's queue was full): ACK again. Any other SYN gets
-		 * the RFC 5961 challenge ACK.
+		 * RFC 5961 4.2: any SYN on a synchronised connection draws a
+		 * challenge ACK, a retransmitted SYN-ACK (our ACK was lost,
+		 * or the listener's queue was full) included: the ACK is
+		 * what it needs.
 		 */
-		xtcp_send_ack(sk);
+syn_challenge:
+		XTCP_INC_STATS(net, XTCP_MIB_SYNCHALLENGE);
+		xtcp_send_challenge_ack(sk);
 		goto drop;
 	}
 	if (!th->ack)

@@ -427,7 +427,10 @@ bool xtcp_reqsk_rcv(struct xtcp_request_sock *req, struct sk_buff *skb)
 		goto drop;
 	}
 	if (th->syn) {
-		if (!th->ack && seq == req->irs)
+		/* tcp_check_req(): a retransmitted SYN, answered at a rate. */
+		if (!th->ack && seq == req->irs &&
+		    !xtcp_oow_rate_limited(net, skb, XTCP_MIB_ACKSKIPPEDSYNRECV,
+					   &req->last_oow_ack_time))
 			xtcp_send_synack(req);
 		goto drop;
 	}

@@ -253,7 +253,10 @@ static void xtcp_tw_fin_wait2_rcv(struct xtcp_tw_sock *tw,
 	u32 rcv_nxt = READ_ONCE(tw->rcv_nxt);
 
 	if (!xtcp_in_window(seq, end_seq, rcv_nxt, rcv_nxt + tw->rcv_wnd)) {
-		if (!th->rst)
+		/* tcp_timewait_check_oow_rate_limit() */
+		if (!th->rst &&
+		    !xtcp_oow_rate_limited(net, skb, XTCP_MIB_ACKSKIPPEDFINWAIT2,
+					   &tw->last_oow_ack_time))
 			xtcp_tw_send_ack(tw);
 		return;
 	}
@@ -311,8 +314,8 @@ static bool xtcp_tw_listener(struct net *net, struct sk_buff *skb)
  * default net.ipv4.tcp_rfc1337 = 0), a bare ACK at rcv_nxt restarts the
  * timer, a SYN beyond rcv_nxt ends it when a listener can take it, and
  * everything else (a retransmitted FIN, old data) is ACKed and, when it
- * carries an ACK, restarts the timer. No timestamps, so no PAWS; ACKs are
- * not rate limited.
+ * carries an ACK, restarts the timer. No timestamps, so no PAWS; answers
+ * to bare ACKs and SYNs are rate limited as TCP's (xtcp_oow_rate_limited()).
  *
  * Return: true if the caller should look the segment up again (a new SYN
  * that a listener now takes).
@@ -358,7 +361,14 @@ bool xtcp_tw_rcv(struct xtcp_tw_sock *tw, struct sk_buff *skb)
 	if (!th->rst) {
 		if (th->ack)
 			xtcp_tw_reschedule(tw, xtcp_tw_timeout(net));
-		xtcp_tw_send_ack(tw);
+		/*
+		 * tcp_timewait_check_oow_rate_limit(): a retransmitted FIN
+		 * (or data) is always answered, a bare ACK or SYN at most
+		 * once per net.xtcp.invalid_ratelimit.
+		 */
+		if (!xtcp_oow_rate_limited(net, skb, XTCP_MIB_ACKSKIPPEDTIMEWAIT,
+					   &tw->last_oow_ack_time))
+			xtcp_tw_send_ack(tw);
 	}
 	return false;
 }

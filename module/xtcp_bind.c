@@ -102,12 +102,25 @@ static struct xtcp_bhead *xtcp_bhead2(const struct net *net, __be32 addr,
 			    xtcp_bhash_mask];
 }
 
+/*
+ * The __xtcp_ functions below run under the bhash lock of the port they
+ * touch; with lockdep on, they check it (the hash is not computed
+ * otherwise).
+ */
+static void xtcp_bhead_assert_held(const struct net *net, unsigned short port)
+{
+	if (IS_ENABLED(CONFIG_LOCKDEP))
+		lockdep_assert_held(&xtcp_bhead(net, port)->lock);
+}
+
 /* bhash lock of @port held. */
 static struct xtcp_bind_bucket *__xtcp_bb_find(struct xtcp_bhead *head,
 					       const struct net *net,
 					       unsigned short port)
 {
 	struct xtcp_bind_bucket *bb;
+
+	lockdep_assert_held(&head->lock);
 
 	hlist_for_each_entry(bb, &head->chain, node)
 		if (bb->port == port && net_eq(read_pnet(&bb->net), net))
@@ -122,6 +135,7 @@ static struct xtcp_bind_bucket *__xtcp_bb_create(struct xtcp_bhead *head,
 {
 	struct xtcp_bind_bucket *bb;
 
+	lockdep_assert_held(&head->lock);
 	bb = kmem_cache_zalloc(xtcp_bb_cachep, GFP_ATOMIC);
 	if (!bb)
 		return NULL;
@@ -136,6 +150,7 @@ static struct xtcp_bind_bucket *__xtcp_bb_create(struct xtcp_bhead *head,
 /* bhash lock of @bb->port held. */
 static void __xtcp_bb_put(struct xtcp_bind_bucket *bb)
 {
+	xtcp_bhead_assert_held(read_pnet(&bb->net), bb->port);
 	if (hlist_empty(&bb->owners) && hlist_empty(&bb->tw_owners)) {
 		hlist_del(&bb->node);
 		kmem_cache_free(xtcp_bb_cachep, bb);
@@ -154,6 +169,7 @@ __xtcp_bb2_get_spare(struct net *net, __be32 addr, unsigned short port,
 	struct xtcp_bhead *head2 = xtcp_bhead2(net, addr, port);
 	struct xtcp_bind2_bucket *bb2;
 
+	xtcp_bhead_assert_held(net, port);
 	spin_lock(&head2->lock);
 	hlist_for_each_entry(bb2, &head2->chain, node)
 		if (bb2->port == port && bb2->addr == addr &&
@@ -184,8 +200,8 @@ static struct xtcp_bind2_bucket *__xtcp_bb2_get(struct net *net, __be32 addr,
 	return __xtcp_bb2_get_spare(net, addr, port, NULL);
 }
 
-/* bhash lock of the port held, or @sk not visible: drop @sk's spare. */
-static void __xtcp_bb2_spare_free(struct xtcp_sock *xp)
+/* Drop @xp's spare; the callers hold the bhash lock of its old port. */
+static void xtcp_bb2_spare_free(struct xtcp_sock *xp)
 {
 	if (xp->bb2_spare) {
 		kmem_cache_free(xtcp_bb2_cachep, xp->bb2_spare);
@@ -198,6 +214,7 @@ static void __xtcp_bb2_put(struct xtcp_bind2_bucket *bb2)
 {
 	struct xtcp_bhead *head2;
 
+	xtcp_bhead_assert_held(read_pnet(&bb2->net), bb2->port);
 	if (!hlist_empty(&bb2->owners) || !hlist_empty(&bb2->tw_owners))
 		return;
 	head2 = xtcp_bhead2(read_pnet(&bb2->net), bb2->addr, bb2->port);
@@ -215,6 +232,7 @@ static struct xtcp_bind2_bucket *__xtcp_bb2_find(const struct net *net,
 	struct xtcp_bhead *head2 = xtcp_bhead2(net, addr, port);
 	struct xtcp_bind2_bucket *bb2, *found = NULL;
 
+	xtcp_bhead_assert_held(net, port);
 	spin_lock(&head2->lock);
 	hlist_for_each_entry(bb2, &head2->chain, node)
 		if (bb2->port == port && bb2->addr == addr &&
@@ -283,6 +301,7 @@ static bool __xtcp_port_conflict(const struct sock *sk,
 	struct xtcp_sock *xp2;
 	int pass;
 
+	xtcp_bhead_assert_held(sock_net(sk), port);
 	if (!addr) {
 		hlist_for_each_entry(xp2, &bb->owners, bind_node)
 			if (xtcp_bind_conflict(sk, &xp2->inet.sk.__sk_common,
@@ -318,6 +337,7 @@ static void __xtcp_bind_hash(struct sock *sk, struct xtcp_bind_bucket *bb,
 {
 	struct xtcp_sock *xp = xtcp_sk(sk);
 
+	xtcp_bhead_assert_held(sock_net(sk), bb->port);
 	inet_sk(sk)->inet_num = bb->port;
 	hlist_add_head(&xp->bind_node, &bb->owners);
 	xp->bb = bb;
@@ -334,6 +354,7 @@ static int __xtcp_bind_to(struct sock *sk, struct xtcp_bhead *head,
 	struct xtcp_bind2_bucket *bb2;
 	bool new_bb = false;
 
+	lockdep_assert_held(&head->lock);
 	if (!bb) {
 		bb = __xtcp_bb_create(head, net, port);
 		if (!bb)
@@ -440,7 +461,7 @@ void xtcp_put_port(struct sock *sk)
 		hlist_del_init(&xp->bind2_node);
 		__xtcp_bb2_put(xp->bb2);
 		xp->bb2 = NULL;
-		__xtcp_bb2_spare_free(xp);
+		xtcp_bb2_spare_free(xp);
 		__xtcp_bb_put(bb);
 		inet_sk(sk)->inet_num = 0;
 	}
@@ -552,7 +573,7 @@ int xtcp_bind2_update_saddr(struct sock *sk, __be32 saddr)
 			inet->inet_rcv_saddr = 0;
 			return 0;
 		}
-		__xtcp_bb2_spare_free(xp);
+		xtcp_bb2_spare_free(xp);
 	}
 	old = xp->bb2;
 	hlist_del(&xp->bind2_node);
@@ -626,6 +647,7 @@ static int __xtcp_connect_hash(struct sock *sk)
 	struct inet_sock *inet = inet_sk(sk);
 	int err;
 
+	xtcp_bhead_assert_held(sock_net(sk), inet->inet_num);
 	sk->sk_hash = xtcp_ehashfn(sock_net(sk), inet->inet_rcv_saddr,
 				   inet->inet_num, inet->inet_daddr,
 				   inet->inet_dport);

@@ -169,6 +169,7 @@ static int __xtcp_stream_connect(struct socket *sock, struct xtcp_uaddr *uaddr,
 	long timeo;
 	int err;
 
+	sock_owned_by_me(sk);
 	if (addr_len < sizeof(sa->sa_family))
 		return -EINVAL;
 	if (sa->sa_family == AF_UNSPEC) {

@@ -348,10 +348,17 @@ void xtcp_conn_request(struct sock *lst, struct sk_buff *skb)
 	XTCP_INC_STATS(net, XTCP_MIB_CURRREQS);
 	/* Armed under reqs_lock: a listener close right after sees it. */
 	mod_timer(&req->timer, jiffies + req->rto);
+	/*
+	 * Sent under reqs_lock too: a listener closing on another CPU sends
+	 * the request's peer an RST (xtcp_listen_stop()), which must not
+	 * overtake the SYN-ACK and refuse a connect() that a member of a
+	 * reuseport group still standing would have taken on a retry.
+	 * Nothing below takes an XTCP lock.
+	 */
+	xtcp_send_synack(req);
 	spin_unlock_bh(&xp->reqs_lock);
 	trace_xtcp_req_create(req);
 
-	xtcp_send_synack(req);
 	xtcp_reqsk_put(req);
 	consume_skb(skb);
 	return;

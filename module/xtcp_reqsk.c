@@ -353,11 +353,12 @@ void xtcp_conn_request(struct sock *lst, struct sk_buff *skb)
 	 * the request's peer an RST (xtcp_listen_stop()), which must not
 	 * overtake the SYN-ACK and refuse a connect() that a member of a
 	 * reuseport group still standing would have taken on a retry.
-	 * Nothing below takes an XTCP lock.
+	 * Nothing below takes an XTCP lock. The request's event comes
+	 * first, as before.
 	 */
+	trace_xtcp_req_create(req);
 	xtcp_send_synack(req);
 	spin_unlock_bh(&xp->reqs_lock);
-	trace_xtcp_req_create(req);
 
 	xtcp_reqsk_put(req);
 	consume_skb(skb);

@@ -126,6 +126,8 @@ TEST(xtcp_sysctls)
 		{ "net.xtcp.max_syn_backlog", 4096 },
 		{ "net.xtcp.rto_init_ms", 1000 },
 		{ "net.xtcp.rto_max_ms", 120000 },
+		{ "net.xtcp.invalid_ratelimit", 500 },
+		{ "net.xtcp.challenge_ack_limit", 2147483647 },
 	};
 	unsigned int i;
 	int home, ns;
@@ -148,6 +150,13 @@ TEST(xtcp_sysctls)
 	EXPECT_EQ(10, sysctl_get("net.xtcp.rto_init_ms"));
 	EXPECT_EQ(0, sysctl_set("net.xtcp.rto_init_ms", "60000"));
 	EXPECT_EQ(0, sysctl_set("net.xtcp.syn_retries", "2"));
+	/* the answer limits' ranges: 0..1 h of ms, 0..INT_MAX per second */
+	EXPECT_EQ(EINVAL, sysctl_set("net.xtcp.invalid_ratelimit", "-1"));
+	EXPECT_EQ(EINVAL, sysctl_set("net.xtcp.invalid_ratelimit", "3600001"));
+	EXPECT_EQ(EINVAL, sysctl_set("net.xtcp.challenge_ack_limit", "-1"));
+	EXPECT_EQ(500, sysctl_get("net.xtcp.invalid_ratelimit"));
+	EXPECT_EQ(0, sysctl_set("net.xtcp.challenge_ack_limit", "0"));
+	EXPECT_EQ(0, sysctl_get("net.xtcp.challenge_ack_limit"));
 
 	/* another netns keeps its own values */
 	ASSERT_LE(0, ns_new());

@@ -11,6 +11,7 @@
 #                          whole suite in the VM on each: debug (6.12) and
 #                          stock 6.12, 6.1, 7.3 by default
 #   make check T=NAME[:CASE]  only that test (or case) on the debug kernel
+#   make check-interop     stock 6.1 and 7.3 in two VMs over a virtual wire
 #   make demo              boot the VM and show XTCP at work
 #   make bench [QUICK=1]   benchmarks against Linux TCP, as ratios
 #   make style             checkpatch --strict on every source file
@@ -47,7 +48,7 @@ J ?= $(shell nproc)
 .PHONY: all module kernels $(addprefix kernel-,$(DEBUG_FLAVOURS)) \
 	$(addprefix module-,$(STOCK_FLAVOURS) $(DEBUG_FLAVOURS)) \
 	$(addprefix gate-,$(STOCK_FLAVOURS) $(DEBUG_FLAVOURS)) \
-	selftests check demo bench style check-static clean setup kernel \
+	selftests check check-interop demo bench style check-static clean setup kernel \
 	install uninstall preload install-preload
 
 all: module
@@ -129,6 +130,10 @@ uninstall:
 
 check:
 	@$(if $(KERNELS),XTCP_KERNELS="$(KERNELS)") scripts/check
+
+# Two kernels over a wire (scripts/interop): 6.1 listens, 7.3 connects.
+check-interop: selftests module-stock-6.1 module-stock-7.3
+	@scripts/interop
 
 # The LD_PRELOAD shim (Documentation/preload.rst).
 preload:

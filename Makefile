@@ -7,6 +7,8 @@
 #                          another kernel, in build/custom/)
 #   make module-stock[-6.1|-7.3]  for a stock kernel of the cache
 #   make install / uninstall  xtcp.ko + depmod, the uapi header
+#   make dkms-install / dkms-uninstall  the same through DKMS, rebuilt for
+#                          every kernel installed later
 #   make check [KERNELS=...]  setup, build for the test kernels, run the
 #                          whole suite in the VM on each: debug (6.12) and
 #                          stock 6.12, 6.1, 7.3 by default
@@ -49,7 +51,7 @@ J ?= $(shell nproc)
 	$(addprefix module-,$(STOCK_FLAVOURS) $(DEBUG_FLAVOURS)) \
 	$(addprefix gate-,$(STOCK_FLAVOURS) $(DEBUG_FLAVOURS)) \
 	selftests check check-interop demo bench style check-static clean setup kernel \
-	install uninstall preload install-preload
+	install uninstall dkms-src dkms-install dkms-uninstall preload install-preload
 
 all: module
 
@@ -127,6 +129,28 @@ uninstall:
 	rm -f $(INSTALL_MOD_PATH)/lib/modules/$(MOD_KVER)/$(INSTALL_MOD_DIR)/xtcp.ko*
 	$(DEPMOD)
 	rm -f $(DESTDIR)$(PREFIX)/include/linux/xtcp.h
+
+# DKMS (dkms.conf): the module's sources into $(DKMS_SRC)/xtcp-<version>,
+# then dkms add and install (which builds) for KVER, the running kernel by
+# default; DKMS rebuilds it for each kernel installed later. DKMS_ARGS
+# passes dkms options through (--dkmstree, --sourcetree, --installtree,
+# --kernelsourcedir: scripts/dkms-check tries it that way, leaving the
+# host alone).
+DKMS_VERSION ?= 0.1
+DKMS_SRC ?= /usr/src
+dkms-src:
+	rm -rf $(DKMS_SRC)/xtcp-$(DKMS_VERSION)
+	mkdir -p $(DKMS_SRC)/xtcp-$(DKMS_VERSION)
+	cp -r Kbuild module include $(DKMS_SRC)/xtcp-$(DKMS_VERSION)/
+	sed 's/@VERSION@/$(DKMS_VERSION)/' dkms.conf >$(DKMS_SRC)/xtcp-$(DKMS_VERSION)/dkms.conf
+
+dkms-install: dkms-src
+	dkms add -m xtcp -v $(DKMS_VERSION) $(DKMS_ARGS)
+	dkms install -m xtcp -v $(DKMS_VERSION) -k $(KVER) $(DKMS_ARGS)
+
+dkms-uninstall:
+	-dkms remove -m xtcp -v $(DKMS_VERSION) --all $(DKMS_ARGS)
+	rm -rf $(DKMS_SRC)/xtcp-$(DKMS_VERSION)
 
 check:
 	@$(if $(KERNELS),XTCP_KERNELS="$(KERNELS)") scripts/check

@@ -429,8 +429,8 @@ TEST_F_TIMEOUT(acc, close_full_queue, 90)
 
 /*
  * 1,000 non-blocking connects at once against backlog 128 while accepting:
- * every connect completes or fails with a clean errno, nothing hangs, and
- * the server accepts exactly as many connections as the clients have.
+ * every connect completes, nothing hangs, and the server accepts exactly
+ * as many connections as the clients have.
  */
 TEST_F_TIMEOUT(acc, many_connects, 400)
 {
@@ -501,8 +501,14 @@ TEST_F_TIMEOUT(acc, many_connects, 400)
 	EXPECT_EQ(0, pending);
 	EXPECT_EQ(NCONN, est + failed);
 	EXPECT_EQ(est, acc);
-	/* the server keeps accepting: at least a full queue's worth completes */
-	EXPECT_LE(129, est);
+	/*
+	 * The server keeps accepting, so every connect completes: a SYN
+	 * dropped on a full queue is retransmitted (1, 3, 7 ... s: six
+	 * retries, 127 s) long after accept() made room. Measured: all
+	 * 1,000 in 3 to 13 s on both kernels, for both families.
+	 */
+	EXPECT_EQ(NCONN, est);
+	EXPECT_EQ(0, failed);
 	EXPECT_EQ(ao + NCONN, mib_get(f, "ActiveOpens"));
 	EXPECT_EQ(po + acc, mib_get(f, "PassiveOpens"));
 	EXPECT_EQ(2 * est, mib_get(f, "CurrEstab"));

@@ -6,7 +6,8 @@
 #                          build/$(uname -r)/ (KDIR=/path/to/headers:
 #                          another kernel, in build/custom/)
 #   make module-stock[-6.1|-7.3]  for a stock kernel of the cache
-#   make install / uninstall  xtcp.ko + depmod, the uapi header
+#   make install / uninstall  xtcp.ko + depmod, the uapi header, the
+#                          tools and their man pages
 #   make dkms-install / dkms-uninstall  the same through DKMS, rebuilt for
 #                          every kernel installed later
 #   make check [KERNELS=...]  setup, build for the test kernels, run the
@@ -51,7 +52,7 @@ J ?= $(shell nproc)
 	$(addprefix module-,$(STOCK_FLAVOURS) $(DEBUG_FLAVOURS)) \
 	$(addprefix gate-,$(STOCK_FLAVOURS) $(DEBUG_FLAVOURS)) \
 	selftests check check-interop demo bench style check-static clean setup kernel \
-	install uninstall dkms-src dkms-install dkms-uninstall preload install-preload
+	install install-tools uninstall dkms-src dkms-install dkms-uninstall preload install-preload
 
 all: module
 
@@ -119,16 +120,31 @@ INSTALL_MOD_DIR ?= extra
 # KERNELRELEASE, so include/config/kernel.release is not it).
 MOD_KVER = $(or $(firstword $(shell modinfo -F vermagic build/$(FLAVOUR)/xtcp.ko 2>/dev/null)),$(KVER))
 DEPMOD = depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(MOD_KVER)
-install: module
+# The tools go to $(DESTDIR)$(PREFIX)/bin (xtcp-run with its library in
+# lib/xtcp/, xtcp-states), the man pages to $(DESTDIR)$(MANDIR).
+# scripts/install-check tries both targets in a private tree.
+MANDIR ?= $(PREFIX)/share/man
+MANPAGES := $(wildcard Documentation/man/*.[1-8])
+install: module install-tools
 	$(MAKE) -C $(KDIR) M=$(REPO)/build/$(FLAVOUR) INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) \
 		$(if $(INSTALL_MOD_PATH),INSTALL_MOD_PATH=$(INSTALL_MOD_PATH)) modules_install
 	$(DEPMOD)
 	install -D -m 0644 include/uapi/linux/xtcp.h $(DESTDIR)$(PREFIX)/include/linux/xtcp.h
 
+install-tools: install-preload
+	install -D -m 0755 scripts/xtcp-states $(DESTDIR)$(PREFIX)/bin/xtcp-states
+	@for m in $(MANPAGES); do s=$${m##*.}; \
+		echo install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; \
+		install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/$${m##*/} || exit 1; done
+
 uninstall:
 	rm -f $(INSTALL_MOD_PATH)/lib/modules/$(MOD_KVER)/$(INSTALL_MOD_DIR)/xtcp.ko*
 	$(DEPMOD)
 	rm -f $(DESTDIR)$(PREFIX)/include/linux/xtcp.h
+	rm -f $(DESTDIR)$(PREFIX)/bin/xtcp-run $(DESTDIR)$(PREFIX)/bin/xtcp-states
+	rm -f $(DESTDIR)$(PREFIX)/lib/xtcp/libxtcp-preload.so
+	-rmdir $(DESTDIR)$(PREFIX)/lib/xtcp 2>/dev/null
+	rm -f $(foreach m,$(MANPAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))
 
 # DKMS (dkms.conf): the module's sources into $(DKMS_SRC)/xtcp-<version>,
 # then dkms add and install (which builds) for KVER, the running kernel by

@@ -501,6 +501,19 @@ struct sock *xtcp_listener_lookup(struct net *net, struct sk_buff *skb,
 void xtcp_lhash_add(struct sock *sk);
 void xtcp_lhash_remove(struct sock *sk);
 void xtcp_ehash_purge_net(struct net *net);
+void xtcp_skc_put(struct sock_common *skc);
+
+/* Table walks for sock_diag (xtcp_hash.c, xtcp_diag.c). */
+enum {
+	XTCP_TABLE_LISTEN,
+	XTCP_TABLE_ESTABLISHED,
+	XTCP_TABLE_END,
+};
+
+u32 xtcp_table_buckets(int table);
+int xtcp_table_collect(struct net *net, int table, u32 bucket, u32 skip,
+		       bool (*match)(const struct sock_common *skc, void *arg),
+		       void *arg, struct sock_common **arr, u32 *pos, int n);
 
 /**
  * struct xtcp_seq_state - position of a /proc/net/xtcp/sockets reader
@@ -733,6 +746,11 @@ bool xtcp_stream_readable(const struct sock *sk, int target);
 void xtcp_get_info(struct sock *sk, struct tcp_info *info);
 int xtcp_info_getsockopt(struct sock *sk, char __user *optval,
 			 int __user *optlen);
+
+/* sock_diag (xtcp_diag.c). */
+int xtcp_diag_init(void);
+void xtcp_diag_exit(void);
+int xtcp_abort(struct sock *sk, int err);
 
 /* proc (xtcp_proc.c). */
 int xtcp_proc_init_net(struct net *net);

@@ -141,8 +141,12 @@ static bool xtcp_ehash_match(const struct sock_common *skc,
 	return !bound || bound == dif || bound == sdif;
 }
 
-/* Drop a lookup reference on an ehash entry of either kind. */
-static void xtcp_skc_put(struct sock_common *skc)
+/**
+ * xtcp_skc_put() - drop a reference on a table entry of any kind
+ * @skc: full socket, request sock (TCP_NEW_SYN_RECV) or mini sock
+ *	(TCP_TIME_WAIT), as sock_gen_put() does for TCP's
+ */
+void xtcp_skc_put(struct sock_common *skc)
 {
 	if (skc->skc_state == TCP_NEW_SYN_RECV)
 		xtcp_reqsk_put((struct xtcp_request_sock *)skc);
@@ -696,6 +700,70 @@ void xtcp_seq_stop(struct seq_file *seq, void *v)
 
 	if (v && v != SEQ_START_TOKEN)
 		xtcp_seq_unlock(st->table, st->bucket);
+}
+
+/**
+ * xtcp_table_buckets() - buckets of a table, for a walk
+ * @table: XTCP_TABLE_LISTEN or XTCP_TABLE_ESTABLISHED
+ *
+ * Return: the bucket count.
+ */
+u32 xtcp_table_buckets(int table)
+{
+	return xtcp_seq_buckets(table);
+}
+
+/**
+ * xtcp_table_collect() - reference entries of one bucket for a dump
+ * @net: only entries of this netns are counted and collected
+ * @table: XTCP_TABLE_LISTEN or XTCP_TABLE_ESTABLISHED
+ * @bucket: bucket index, below xtcp_table_buckets(@table)
+ * @skip: entries of @net at the head of the bucket already dealt with
+ * @match: filter, called under the bucket lock (must not sleep), or NULL
+ * @arg: passed to @match
+ * @arr: receives up to @n referenced entries
+ * @pos: receives the index among @net's entries of each one
+ * @n: room in @arr and @pos
+ *
+ * The chunked walk of inet_diag_dump_icsk(): entries are referenced under
+ * the same protection as /proc/net/xtcp/sockets takes for a bucket
+ * (xtcp_seq_lock(): RCU, plus the bucket lock for the established table,
+ * whose full sockets are SLAB_TYPESAFE_BY_RCU), so the caller can fill
+ * them, sleeping if it must, with nothing held. Each entry goes back with
+ * xtcp_skc_put(). A dump resumed at @skip may miss or repeat an entry
+ * when the bucket changed in between, as TCP's does.
+ *
+ * Return: the number of entries stored.
+ */
+int xtcp_table_collect(struct net *net, int table, u32 bucket, u32 skip,
+		       bool (*match)(const struct sock_common *skc, void *arg),
+		       void *arg, struct sock_common **arr, u32 *pos, int n)
+{
+	struct hlist_nulls_head *head = xtcp_seq_head(table, bucket);
+	struct hlist_nulls_node *node;
+	struct sock_common *skc;
+	u32 idx = 0;
+	int got = 0;
+
+	if (hlist_nulls_empty(head))
+		return 0;
+	xtcp_seq_lock(table, bucket);
+	hlist_nulls_for_each_entry_rcu(skc, node, head, skc_nulls_node) {
+		if (!net_eq(read_pnet(&skc->skc_net), net))
+			continue;
+		if (idx++ < skip)
+			continue;
+		if (match && !match(skc, arg))
+			continue;
+		if (!refcount_inc_not_zero(&skc->skc_refcnt))
+			continue;
+		arr[got] = skc;
+		pos[got] = idx - 1;
+		if (++got == n)
+			break;
+	}
+	xtcp_seq_unlock(table, bucket);
+	return got;
 }
 
 static u32 xtcp_table_size(unsigned long param)

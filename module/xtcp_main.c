@@ -66,8 +66,14 @@ static int __init xtcp_init(void)
 	err = xtcp_sock_register();
 	if (err)
 		goto err_sock;
+	/* sock_diag walks the tables: after everything it reports exists. */
+	err = xtcp_diag_init();
+	if (err)
+		goto err_diag;
 	return 0;
 
+err_diag:
+	xtcp_sock_unregister();
 err_sock:
 	inet_del_protocol(&xtcp_net_protocol, xtcp_ip_proto);
 	synchronize_net();
@@ -91,13 +97,15 @@ err_bind:
 /*
  * Module references are held by full sockets only: request socks, closed
  * connection mini socks, their timers and RCU callbacks may outlive every
- * socket. So: stop input first
+ * socket. So: withdraw the sock_diag handler (each request and dump holds
+ * a module reference, so none runs now), stop input
  * (no new requests), withdraw the family, purge every netns (requests
  * unhashed, timers deleted synchronously), wait for RCU callbacks, and
  * only then free caches and tables.
  */
 static void __exit xtcp_exit(void)
 {
+	xtcp_diag_exit();
 	inet_del_protocol(&xtcp_net_protocol, xtcp_ip_proto);
 	synchronize_net();
 	xtcp_sock_unregister();

@@ -731,6 +731,7 @@ struct proto xtcp_prot = {
 	.release_cb	= xtcp_release_cb,
 	.keepalive	= xtcp_set_keepalive,
 	.stream_memory_free	= xtcp_stream_memory_free,
+	.diag_destroy	= xtcp_abort,		/* SOCK_DESTROY, xtcp_diag.c */
 	.obj_size	= sizeof(struct xtcp_sock),
 	.slab_flags	= SLAB_TYPESAFE_BY_RCU,
 };

@@ -117,4 +117,44 @@
 #define XTCP_INQ		36
 #define XTCP_CM_INQ		XTCP_INQ
 
+/*
+ * sock_diag (NETLINK_SOCK_DIAG, message type SOCK_DIAG_BY_FAMILY or
+ * SOCK_DESTROY): XTCP answers inet_diag's request and reply structures of
+ * <linux/inet_diag.h>, with its own family, so ss and other TCP tools do
+ * not see XTCP sockets but the same code, given these two numbers, does:
+ *
+ *	struct inet_diag_req_v2 r = {
+ *		.sdiag_family	= XTCP_DIAG_FAMILY,	(AF_XTCP)
+ *		.sdiag_protocol	= XTCP_DIAG_PROTOCOL,	(IPPROTO_XTCP)
+ *		.idiag_states	= ~0U,		(1 << TCP_* state bits)
+ *		.idiag_ext	= 1 << (INET_DIAG_INFO - 1),
+ *	};
+ *
+ * With NLM_F_DUMP: every listener, request sock (reported as SYN_RECV,
+ * idiag_timer 1, idiag_expires the SYN-ACK timer in ms, idiag_retrans the
+ * SYN-ACKs retransmitted), full socket and TIME_WAIT/FIN_WAIT2 mini sock
+ * (idiag_timer 3) of the netlink socket's netns whose state is in
+ * idiag_states and whose id.idiag_sport, idiag_dport, idiag_src[0] and
+ * idiag_dst[0] match where they are not zero. Listeners report their
+ * accept queue in idiag_rqueue and their backlog in idiag_wqueue.
+ * INET_DIAG_REQ_BYTECODE filters are refused with EOPNOTSUPP.
+ * Without NLM_F_DUMP: the entry with that exact 4-tuple (a listener when
+ * idiag_dst and idiag_dport are 0) and, unless it is INET_DIAG_NOCOOKIE,
+ * that idiag_cookie; ENOENT otherwise.
+ * Replies are struct inet_diag_msg with idiag_family AF_XTCP and, for
+ * full sockets, the attributes INET_DIAG_SHUTDOWN and INET_DIAG_PROTOCOL
+ * (the wire protocol number) always, INET_DIAG_MARK for CAP_NET_ADMIN,
+ * and as idiag_ext asks INET_DIAG_INFO (struct tcp_info, as XTCP_INFO),
+ * INET_DIAG_MEMINFO, INET_DIAG_SKMEMINFO, INET_DIAG_CONG ("reno").
+ *
+ * SOCK_DESTROY (the same request, one entry, CAP_NET_ADMIN in the
+ * socket's netns, else EPERM) aborts a connection as TCP's ss -K does:
+ * an RST to the peer where close would send one, ECONNABORTED for the
+ * application; a listener stops listening; a request sock is dropped; a
+ * TIME_WAIT entry ends. Loading is automatic: a dump request for
+ * AF_XTCP loads xtcp.ko (module alias net-pf-16-proto-4-type-25).
+ */
+#define XTCP_DIAG_FAMILY	AF_XTCP
+#define XTCP_DIAG_PROTOCOL	IPPROTO_XTCP
+
 #endif /* _UAPI_LINUX_XTCP_H */

@@ -22,6 +22,8 @@
 #   make compile_commands.json
 #   make preload           libxtcp-preload.so and xtcp-run in build/preload/
 #   make install-preload   install them under PREFIX (default /usr/local)
+#   make xss               xss, ss for XTCP sockets, in build/xss/
+#                          (make install puts it in PREFIX/bin)
 #
 # Each kernel gets its own build directory, build/<flavour>/, holding
 # symlinks to the sources, so the same checkout builds for several kernels
@@ -48,7 +50,7 @@ KSRC = $(shell scripts/ksrc)
 KSFT_DIR = $(KSRC)/tools/testing/selftests
 J ?= $(shell nproc)
 
-.PHONY: all module kernels $(addprefix kernel-,$(DEBUG_FLAVOURS)) \
+.PHONY: all module xss kernels $(addprefix kernel-,$(DEBUG_FLAVOURS)) \
 	$(addprefix module-,$(STOCK_FLAVOURS) $(DEBUG_FLAVOURS)) \
 	$(addprefix gate-,$(STOCK_FLAVOURS) $(DEBUG_FLAVOURS)) \
 	selftests check check-interop demo bench style check-static clean setup kernel \
@@ -103,8 +105,9 @@ $(addprefix gate-,$(DEBUG_FLAVOURS) $(STOCK_FLAVOURS)): gate-%:
 	@kdir=$(if $(filter debug%,$*),$(call debug_kdir,$*),$$(scripts/kernels kdir $*)) && \
 		$(MAKE) -s -C $$kdir M=$(REPO)/build/$*/gate modules
 
-# The shim's tests run programs under build/preload/xtcp-run.
-selftests: preload
+# The shim's tests run programs under build/preload/xtcp-run; xtcp_xss.sh
+# runs build/xss/xss.
+selftests: preload xss
 	@$(MAKE) --no-print-directory -C selftests OUTPUT=$(REPO)/build/selftests KSFT_DIR=$(KSFT_DIR)
 
 # KERNELS="debug stock stock-6.1 stock-7.3" by default; add debug-6.1,
@@ -121,7 +124,7 @@ INSTALL_MOD_DIR ?= extra
 MOD_KVER = $(or $(firstword $(shell modinfo -F vermagic build/$(FLAVOUR)/xtcp.ko 2>/dev/null)),$(KVER))
 DEPMOD = depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(MOD_KVER)
 # The tools go to $(DESTDIR)$(PREFIX)/bin (xtcp-run with its library in
-# lib/xtcp/, xtcp-states), the man pages to $(DESTDIR)$(MANDIR).
+# lib/xtcp/, xtcp-states, xss), the man pages to $(DESTDIR)$(MANDIR).
 # scripts/install-check tries both targets in a private tree.
 MANDIR ?= $(PREFIX)/share/man
 MANPAGES := $(wildcard Documentation/man/*.[1-8])
@@ -131,8 +134,9 @@ install: module install-tools
 	$(DEPMOD)
 	install -D -m 0644 include/uapi/linux/xtcp.h $(DESTDIR)$(PREFIX)/include/linux/xtcp.h
 
-install-tools: install-preload
+install-tools: install-preload xss
 	install -D -m 0755 scripts/xtcp-states $(DESTDIR)$(PREFIX)/bin/xtcp-states
+	install -D -m 0755 build/xss/xss $(DESTDIR)$(PREFIX)/bin/xss
 	@for m in $(MANPAGES); do s=$${m##*.}; \
 		echo install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; \
 		install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/$${m##*/} || exit 1; done
@@ -142,6 +146,7 @@ uninstall:
 	$(DEPMOD)
 	rm -f $(DESTDIR)$(PREFIX)/include/linux/xtcp.h
 	rm -f $(DESTDIR)$(PREFIX)/bin/xtcp-run $(DESTDIR)$(PREFIX)/bin/xtcp-states
+	rm -f $(DESTDIR)$(PREFIX)/bin/xss
 	rm -f $(DESTDIR)$(PREFIX)/lib/xtcp/libxtcp-preload.so
 	-rmdir $(DESTDIR)$(PREFIX)/lib/xtcp 2>/dev/null
 	rm -f $(foreach m,$(MANPAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))
@@ -182,6 +187,10 @@ preload:
 install-preload:
 	@$(MAKE) --no-print-directory -C scripts/preload O=$(REPO)/build/preload install
 
+# ss for XTCP (Documentation/observability.rst): build/xss/xss.
+xss:
+	@$(MAKE) --no-print-directory -C scripts/xss O=$(REPO)/build/xss
+
 demo:
 	@scripts/demo
 
@@ -202,7 +211,7 @@ TRACE_IGNORE = COMPLEX_MACRO,MACRO_ARG_UNUSED,TRAILING_SEMICOLON,OPEN_ENDED_LINE
 style:
 	@$(CHECKPATCH) -f $(filter-out module/xtcp_trace.h,$(wildcard module/*.[ch])) include/uapi/linux/xtcp.h selftests/gate/*.c
 	@$(CHECKPATCH) --ignore $(TRACE_IGNORE) -f module/xtcp_trace.h
-	@$(CHECKPATCH) --ignore PREFER_KERNEL_TYPES,SPLIT_STRING,USE_NEGATIVE_ERRNO -f $(wildcard selftests/*.[ch] selftests/pkt/*.[ch] scripts/bench/*.[ch] scripts/preload/*.[ch])
+	@$(CHECKPATCH) --ignore PREFER_KERNEL_TYPES,SPLIT_STRING,USE_NEGATIVE_ERRNO -f $(wildcard selftests/*.[ch] selftests/pkt/*.[ch] scripts/bench/*.[ch] scripts/preload/*.[ch] scripts/xss/*.[ch])
 
 # Against KDIR= if given, else the stock 6.12 headers of the cache.
 STATIC_KDIR = $(if $(KDIR_SET),$(KDIR),$(STOCK_KDIR))

@@ -606,13 +606,45 @@ int xtcp_cookie_check(struct sock *lst, struct sk_buff *skb);
  *	all zero (off) unless root writes them
  * @cookie_minutes: added to the SYN cookie minute counter
  * @force_cookies: answer every SYN with a cookie, whatever the sysctl
+ * @drop_synack_nth: the SYN-ACK that brings it from 1 to 0 is not sent;
+ *	counted down by every SYN-ACK (xtcp_send_synack()), 0 = off
+ * @drop_final_ack: final ACKs that would complete a request are dropped
+ * @acceptq_full: at the final ACK every listener's accept queue is full
+ * @fail_child: the next @fail_child child creations fail as if the
+ *	clone's allocation had failed
+ *
+ * Each hook is one READ_ONCE() of its knob under unlikely() while it is
+ * off. The counted knobs are decremented with xtcp_fault_dec(), so two
+ * CPUs never both take the last unit.
  */
 struct xtcp_fault {
 	u32	cookie_minutes;
 	bool	force_cookies;
+	u32	drop_synack_nth;
+	bool	drop_final_ack;
+	bool	acceptq_full;
+	u32	fail_child;
 };
 
 extern struct xtcp_fault xtcp_fault;
+u32 xtcp_fault_dec(u32 *knob);
+
+/**
+ * xtcp_acceptq_full() - the final ACK's test of the accept queue
+ * @lst: listener
+ *
+ * sk_acceptq_is_full(), or the acceptq_full test knob, so that a test
+ * takes exactly the path of a really full queue at the final ACK
+ * (tcp_check_req(), tcp_v4_syn_recv_sock()).
+ *
+ * Return: true if the final ACK must be treated as an overflow.
+ */
+static inline bool xtcp_acceptq_full(const struct sock *lst)
+{
+	return unlikely(READ_ONCE(xtcp_fault.acceptq_full)) ||
+	       sk_acceptq_is_full(lst);
+}
+
 void xtcp_debugfs_init(void);
 void xtcp_debugfs_exit(void);
 

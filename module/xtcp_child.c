@@ -38,6 +38,14 @@ struct sock *xtcp_child_create(struct sock *lst,
 	struct xtcp_sock *xc;
 	struct sock *child;
 
+	/*
+	 * Test knob: fail as sk_clone_lock() does when sk_prot_alloc()
+	 * finds no memory; the callers then take their real path for it
+	 * (ListenDrops, the request kept for the peer's next ACK).
+	 */
+	if (unlikely(READ_ONCE(xtcp_fault.fail_child)) &&
+	    xtcp_fault_dec(&xtcp_fault.fail_child))
+		return NULL;
 	child = sk_clone_lock(lst, GFP_ATOMIC);
 	if (!child)
 		return NULL;

@@ -24,6 +24,49 @@ void xtcp_debugfs_init(void)
 	/* Answer every SYN with a cookie (net.xtcp.syncookies=2 for all). */
 	debugfs_create_bool("force_cookies", 0600, xtcp_debugfs_dir,
 			    &xtcp_fault.force_cookies);
+	/*
+	 * N: the Nth SYN-ACK sent from now (first transmission, timer
+	 * retransmission or answer to a duplicate SYN, cookie or not) is
+	 * not sent and counts FaultSynAckDrop; the knob is 0 again after.
+	 */
+	debugfs_create_u32("drop_synack_nth", 0600, xtcp_debugfs_dir,
+			   &xtcp_fault.drop_synack_nth);
+	/*
+	 * Final ACKs (and data) that would complete a request are dropped
+	 * and count FaultFinalAckDrop: requests stay in SYN_RECV.
+	 */
+	debugfs_create_bool("drop_final_ack", 0600, xtcp_debugfs_dir,
+			    &xtcp_fault.drop_final_ack);
+	/* Every accept queue is full at the final ACK (ListenOverflows). */
+	debugfs_create_bool("acceptq_full", 0600, xtcp_debugfs_dir,
+			    &xtcp_fault.acceptq_full);
+	/*
+	 * N: the next N child creations at a final ACK or cookie ACK fail
+	 * as if sk_clone_lock() had returned NULL (ListenDrops).
+	 */
+	debugfs_create_u32("fail_child", 0600, xtcp_debugfs_dir,
+			   &xtcp_fault.fail_child);
+}
+
+/**
+ * xtcp_fault_dec() - take one unit of a counted knob
+ * @knob: &xtcp_fault.drop_synack_nth or &xtcp_fault.fail_child
+ *
+ * Debugfs writes the knob with a plain store; the hooks decrement it
+ * with a compare-and-exchange, so concurrent SYN-ACKs or final ACKs on
+ * two CPUs take distinct units and exactly one sees 1.
+ *
+ * Return: the value before the decrement, 0 if the knob was already off.
+ */
+u32 xtcp_fault_dec(u32 *knob)
+{
+	u32 old = READ_ONCE(*knob);
+
+	do {
+		if (!old)
+			return 0;
+	} while (!try_cmpxchg(knob, &old, old - 1));
+	return old;
 }
 
 /**

@@ -70,6 +70,9 @@ static const char * const xtcp_mib_names[__XTCP_MIB_MAX] = {
 	[XTCP_MIB_ACKSKIPPEDSYNRECV]	= "TCPACKSkippedSynRecv",
 	[XTCP_MIB_ACKSKIPPEDFINWAIT2]	= "TCPACKSkippedFinWait2",
 	[XTCP_MIB_ACKSKIPPEDTIMEWAIT]	= "TCPACKSkippedTimeWait",
+	/* Test knobs (xtcp_debugfs.c). */
+	[XTCP_MIB_FAULTSYNACKDROP]	= "FaultSynAckDrop",
+	[XTCP_MIB_FAULTFINALACKDROP]	= "FaultFinalAckDrop",
 };
 
 /**

@@ -73,6 +73,9 @@ enum xtcp_mib_field {
 	XTCP_MIB_ACKSKIPPEDSYNRECV,	/* SYN-ACK to a dup SYN held back */
 	XTCP_MIB_ACKSKIPPEDFINWAIT2,	/* FIN_WAIT2 mini sock answer held */
 	XTCP_MIB_ACKSKIPPEDTIMEWAIT,	/* TIME_WAIT answer held back */
+	/* Test knobs (xtcp_debugfs.c): drops no real peer causes. */
+	XTCP_MIB_FAULTSYNACKDROP,	/* SYN-ACK dropped by drop_synack_nth */
+	XTCP_MIB_FAULTFINALACKDROP,	/* final ACK dropped by drop_final_ack */
 	__XTCP_MIB_MAX
 };
 

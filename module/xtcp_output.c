@@ -775,6 +775,19 @@ static int xtcp_req_send(const struct xtcp_request_sock *req, bool rst)
  */
 int xtcp_send_synack(const struct xtcp_request_sock *req)
 {
+	/*
+	 * Test knob: this SYN-ACK is lost, as if tcp_v4_send_synack() had
+	 * handed it to ip_build_and_send_pkt() and the network dropped it.
+	 * Success is returned and nothing else changes: the request's timer
+	 * was or will be armed by the caller and retransmits as after a
+	 * real loss (reqsk_timer_handler()).
+	 */
+	if (unlikely(READ_ONCE(xtcp_fault.drop_synack_nth)) &&
+	    xtcp_fault_dec(&xtcp_fault.drop_synack_nth) == 1) {
+		XTCP_INC_STATS(read_pnet(&req->common.skc_net),
+			       XTCP_MIB_FAULTSYNACKDROP);
+		return 0;
+	}
 	trace_xtcp_synack(req);
 	return xtcp_req_send(req, false);
 }

@@ -466,7 +466,17 @@ bool xtcp_reqsk_rcv(struct xtcp_request_sock *req, struct sk_buff *skb)
 		goto drop;
 	}
 
-	if (sk_acceptq_is_full(lst)) {
+	/*
+	 * Test knob: the ACK that would complete the request is lost before
+	 * tcp_check_req() sees it; the request stays in SYN_RECV and its
+	 * timer goes on resending the SYN-ACK as after a real loss.
+	 */
+	if (unlikely(READ_ONCE(xtcp_fault.drop_final_ack))) {
+		XTCP_INC_STATS(net, XTCP_MIB_FAULTFINALACKDROP);
+		goto drop;
+	}
+
+	if (xtcp_acceptq_full(lst)) {
 		XTCP_INC_STATS(net, XTCP_MIB_LISTENOVERFLOWS);
 		XTCP_INC_STATS(net, XTCP_MIB_LISTENDROPS);
 		trace_xtcp_acceptq_overflow(lst, skb);

@@ -223,7 +223,7 @@ int xtcp_cookie_check(struct sock *lst, struct sk_buff *skb)
 
 	if (inet_sk_state_load(lst) != TCP_LISTEN)
 		goto drop;
-	if (sk_acceptq_is_full(lst)) {
+	if (xtcp_acceptq_full(lst)) {
 		XTCP_INC_STATS(net, XTCP_MIB_LISTENOVERFLOWS);
 		goto listen_drop;
 	}

@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Faults a friendly peer never causes, XTCP only (TCP has no such knobs;
+ * each case asserts what the TCP function the knob imitates does).
+ *
+ * The debugfs knobs (/sys/kernel/debug/xtcp/, Documentation/testing.rst),
+ * over loopback in a fresh netns, each with its exact counter:
+ *
+ * - drop_synack_nth=1: the first SYN-ACK is lost; connect() completes on
+ *   the SYN or SYN-ACK retransmission, one FaultSynAckDrop, knob back to 0;
+ * - drop_final_ack: the request stays (CurrReqs, NEW_SYN_RECV in
+ *   /proc/net/xtcp/sockets), accept() times out; knob off, the client's
+ *   data completes it and is read;
+ * - acceptq_full: ListenOverflows and ListenDrops grow by exactly the
+ *   number of final ACKs, the requests stay; with abort_on_overflow the
+ *   client is reset instead;
+ * - fail_child=1: one child creation fails (ListenDrops), the request
+ *   stays, and its SYN-ACK retransmission draws the ACK that completes it.
+ */
+#include "kselftest_harness.h"
+#include "xtcp_lib.h"
+
+#define FPORT		9300
+#define DBG		"/sys/kernel/debug/xtcp/"
+
+static const struct xfam xf = XFAM_XTCP;
+
+static int knob_set(const char *name, unsigned int val)
+{
+	char path[128], buf[16];
+
+	snprintf(path, sizeof(path), DBG "%s", name);
+	snprintf(buf, sizeof(buf), "%u", val);
+	return write_file(path, buf);
+}
+
+static long knob_get(const char *name)
+{
+	char path[128], buf[16];
+
+	snprintf(path, sizeof(path), DBG "%s", name);
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		return -1;
+	/* debugfs bools read "Y\n" or "N\n" */
+	if (buf[0] == 'Y')
+		return 1;
+	if (buf[0] == 'N')
+		return 0;
+	return strtol(buf, NULL, 10);
+}
+
+static const char *const knobs[] = {
+	"drop_synack_nth", "drop_final_ack", "acceptq_full", "fail_child",
+};
+
+static void knobs_off(void)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(knobs); i++)
+		knob_set(knobs[i], 0);
+}
+
+/* A listener on 127.0.0.1:port, blocking; -1 on error. */
+static int listener(int port, int backlog)
+{
+	int l = xsock(&xf, 0);
+
+	if (l < 0)
+		return -1;
+	if (xbind(&xf, l, "127.0.0.1", port) || listen(l, backlog)) {
+		close(l);
+		return -1;
+	}
+	return l;
+}
+
+/* accept() within ms, -1 if nothing came */
+static int accept_within(int l, int ms)
+{
+	if (!(poll1(l, POLLIN, ms) & POLLIN))
+		return -1;
+	return accept(l, NULL, NULL);
+}
+
+/* One byte each way across an accepted pair: the connection is real. */
+static int ping(int a, int b)
+{
+	char c = 'x';
+
+	if (send(a, &c, 1, 0) != 1 || !(poll1(b, POLLIN, 10000) & POLLIN) ||
+	    recv(b, &c, 1, 0) != 1 || c != 'x')
+		return -1;
+	c = 'y';
+	if (send(b, &c, 1, 0) != 1 || !(poll1(a, POLLIN, 10000) & POLLIN) ||
+	    recv(a, &c, 1, 0) != 1 || c != 'y')
+		return -1;
+	return 0;
+}
+
+FIXTURE(knob) {
+	int l;
+};
+
+FIXTURE_SETUP(knob)
+{
+	self->l = -1;
+	if (xtcp_setup_netns(_metadata, &xf))
+		return;
+	if (access(DBG "fail_child", W_OK))
+		SKIP_OUTSIDE_VM(return, "no " DBG " knobs: %s", strerror(errno));
+	knobs_off();
+	ASSERT_EQ(0, xtcp_snmp_get("CurrReqs"));
+}
+
+FIXTURE_TEARDOWN(knob)
+{
+	knobs_off();
+	if (self->l >= 0)
+		close(self->l);
+}
+
+/*
+ * The first SYN-ACK is lost: the request's timer still runs (and the
+ * client's SYN timer), so connect() completes one RTO later, not at once.
+ */
+TEST_F(knob, drop_synack_nth)
+{
+	long drops, synretr, ackretr;
+	int c, a, rto;
+	double t0, dt;
+
+	rto = synack_timers_set(&xf, 3, 300);
+	ASSERT_EQ(300, rto);
+	ASSERT_EQ(300, syn_timers_set(&xf, 3, 300));
+	self->l = listener(FPORT, 4);
+	ASSERT_LE(0, self->l);
+	drops = xtcp_snmp_get("FaultSynAckDrop");
+	synretr = xtcp_snmp_get("SynRetrans");
+	ackretr = xtcp_snmp_get("SynAckRetrans");
+	ASSERT_EQ(0, drops);
+
+	ASSERT_EQ(0, knob_set("drop_synack_nth", 1));
+	ASSERT_EQ(1, knob_get("drop_synack_nth"));
+	c = xsock(&xf, 0);
+	ASSERT_LE(0, c);
+	t0 = now_s();
+	ASSERT_EQ(0, xconnect(&xf, c, "127.0.0.1", FPORT));
+	dt = now_s() - t0;
+	/* The SYN-ACK answering a retransmission went out: one loss only. */
+	EXPECT_LE(TIMER_LO(rto / 1000.0), dt);
+	EXPECT_GE(TIMER_HI(rto / 1000.0), dt);
+	EXPECT_EQ(1, xtcp_snmp_get("FaultSynAckDrop"));
+	EXPECT_EQ(0, knob_get("drop_synack_nth"));
+	/* Either timer may fire first; at least one of them did. */
+	EXPECT_LE(synretr + ackretr + 1, xtcp_snmp_get("SynRetrans") +
+					  xtcp_snmp_get("SynAckRetrans"));
+	a = accept_within(self->l, 10000);
+	ASSERT_LE(0, a);
+	EXPECT_EQ(0, ping(c, a));
+	/* Off again: the next connection sees no loss at all. */
+	close(a);
+	close(c);
+	c = xsock(&xf, 0);
+	t0 = now_s();
+	ASSERT_EQ(0, xconnect(&xf, c, "127.0.0.1", FPORT));
+	EXPECT_GT(TIMER_LO(rto / 1000.0), now_s() - t0);
+	EXPECT_EQ(1, xtcp_snmp_get("FaultSynAckDrop"));
+	a = accept_within(self->l, 10000);
+	ASSERT_LE(0, a);
+	close(a);
+	close(c);
+}
+
+/*
+ * Final ACKs dropped: the request stays half-open, accept() finds nothing;
+ * with the knob off the client's first data segment (it carries the ACK)
+ * completes the request, and the data is there for the child.
+ */
+TEST_F(knob, drop_final_ack)
+{
+	long passive, retrans;
+	char buf[4];
+	int c, a;
+
+	/* No SYN-ACK retransmission (hence no re-ACK) while we look. */
+	ASSERT_EQ(5000, synack_timers_set(&xf, 3, 5000));
+	self->l = listener(FPORT, 4);
+	ASSERT_LE(0, self->l);
+	passive = xtcp_snmp_get("PassiveOpens");
+	retrans = xtcp_snmp_get("RetransSegs");
+	ASSERT_EQ(0, knob_set("drop_final_ack", 1));
+
+	c = xsock(&xf, 0);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, xconnect(&xf, c, "127.0.0.1", FPORT));
+	EXPECT_EQ(-1, accept_within(self->l, 1000));
+	EXPECT_EQ(1, xtcp_snmp_get("FaultFinalAckDrop"));
+	EXPECT_EQ(1, xtcp_snmp_get("CurrReqs"));
+	EXPECT_EQ(1, proc_count(&xf, ST_NEW_SYN_RECV, FPORT, NULL));
+	EXPECT_EQ(passive, xtcp_snmp_get("PassiveOpens"));
+
+	/*
+	 * Data while the knob is on is dropped too: it would complete the
+	 * request. The client retransmits it on its RTO meanwhile.
+	 */
+	ASSERT_EQ(1, send(c, "a", 1, 0));
+	EXPECT_EQ(-1, accept_within(self->l, 500));
+	EXPECT_LE(2, xtcp_snmp_get("FaultFinalAckDrop"));
+	EXPECT_EQ(1, xtcp_snmp_get("CurrReqs"));
+
+	ASSERT_EQ(0, knob_set("drop_final_ack", 0));
+	/*
+	 * The client retransmits "a" on its RTO: that segment (seq irs + 1)
+	 * completes the request; anything sent after "a" would not.
+	 */
+	a = accept_within(self->l, 10000);
+	ASSERT_LE(0, a);
+	/*
+	 * Dropped: the final ACK, the first "a" and every retransmission
+	 * of it but the last, which completed the request.
+	 */
+	retrans = xtcp_snmp_get("RetransSegs") - retrans;
+	EXPECT_LE(1, retrans);
+	EXPECT_EQ(1 + retrans, xtcp_snmp_get("FaultFinalAckDrop"));
+	EXPECT_EQ(0, xtcp_snmp_get("CurrReqs"));
+	EXPECT_EQ(passive + 1, xtcp_snmp_get("PassiveOpens"));
+	ASSERT_TRUE(poll1(a, POLLIN, 10000) & POLLIN);
+	EXPECT_EQ(1, recv(a, buf, sizeof(buf), 0));
+	EXPECT_EQ('a', buf[0]);
+	EXPECT_EQ(0, ping(c, a));
+	close(a);
+	close(c);
+}
+
+#define OVF_N	3
+
+/*
+ * Every final ACK meets a "full" accept queue (tcp_check_req()'s
+ * listen_overflow): counted, dropped, the request kept. The queue then
+ * "empties" and each client's data completes its request.
+ */
+TEST_F(knob, acceptq_full)
+{
+	long ovf, drops, passive;
+	int c[OVF_N], a, i;
+	char ch;
+
+	ASSERT_EQ(5000, synack_timers_set(&xf, 3, 5000));
+	self->l = listener(FPORT, 8);
+	ASSERT_LE(0, self->l);
+	ovf = xtcp_snmp_get("ListenOverflows");
+	drops = xtcp_snmp_get("ListenDrops");
+	passive = xtcp_snmp_get("PassiveOpens");
+	ASSERT_EQ(0, knob_set("acceptq_full", 1));
+
+	for (i = 0; i < OVF_N; i++) {
+		c[i] = xsock(&xf, 0);
+		ASSERT_LE(0, c[i]);
+		/* SYNs are answered: only the final ACK sees the queue. */
+		ASSERT_EQ(0, xconnect(&xf, c[i], "127.0.0.1", FPORT));
+	}
+	EXPECT_EQ(-1, accept_within(self->l, 500));
+	EXPECT_EQ(ovf + OVF_N, xtcp_snmp_get("ListenOverflows"));
+	EXPECT_EQ(drops + OVF_N, xtcp_snmp_get("ListenDrops"));
+	EXPECT_EQ(OVF_N, xtcp_snmp_get("CurrReqs"));
+	EXPECT_EQ(OVF_N, proc_count(&xf, ST_NEW_SYN_RECV, FPORT, NULL));
+	EXPECT_EQ(passive, xtcp_snmp_get("PassiveOpens"));
+
+	ASSERT_EQ(0, knob_set("acceptq_full", 0));
+	for (i = 0; i < OVF_N; i++) {
+		ASSERT_EQ(1, send(c[i], "d", 1, 0));
+		a = accept_within(self->l, 10000);
+		ASSERT_LE(0, a);
+		/* The data that completed the request reached the child. */
+		ASSERT_TRUE(poll1(a, POLLIN, 10000) & POLLIN);
+		EXPECT_EQ(1, recv(a, &ch, 1, 0));
+		EXPECT_EQ('d', ch);
+		EXPECT_EQ(0, ping(c[i], a));
+		close(a);
+	}
+	EXPECT_EQ(ovf + OVF_N, xtcp_snmp_get("ListenOverflows"));
+	EXPECT_EQ(0, xtcp_snmp_get("CurrReqs"));
+	EXPECT_EQ(passive + OVF_N, xtcp_snmp_get("PassiveOpens"));
+	for (i = 0; i < OVF_N; i++)
+		close(c[i]);
+}
+
+/*
+ * net.xtcp.abort_on_overflow = 1 with the knob: the request is reset
+ * (tcp_check_req()'s embryonic_reset), so the client's connection dies.
+ */
+TEST_F(knob, acceptq_full_abort)
+{
+	long ovf, rsts;
+	int c, ret;
+	char ch;
+
+	ASSERT_EQ(0, sysctl_set("net.xtcp.abort_on_overflow", "1"));
+	self->l = listener(FPORT, 8);
+	ASSERT_LE(0, self->l);
+	ovf = xtcp_snmp_get("ListenOverflows");
+	rsts = xtcp_snmp_get("OutRsts");
+	ASSERT_EQ(0, knob_set("acceptq_full", 1));
+	c = xsock(&xf, 0);
+	ASSERT_LE(0, c);
+	/*
+	 * The client is established when it sends the ACK; the RST may come
+	 * back before connect() returns (then connect() reports it) or
+	 * after (then the next read does).
+	 */
+	ret = xconnect(&xf, c, "127.0.0.1", FPORT);
+	if (!ret) {
+		ASSERT_TRUE(poll1(c, POLLIN, 5000) & (POLLIN | POLLERR));
+		EXPECT_EQ(-1, recv(c, &ch, 1, MSG_DONTWAIT));
+		ret = errno;
+	}
+	EXPECT_EQ(ECONNRESET, ret);
+	EXPECT_EQ(ovf + 1, xtcp_snmp_get("ListenOverflows"));
+	EXPECT_EQ(rsts + 1, xtcp_snmp_get("OutRsts"));
+	EXPECT_EQ(0, xtcp_snmp_get("CurrReqs"));
+	EXPECT_EQ(-1, accept_within(self->l, 200));
+	close(c);
+}
+
+/*
+ * The clone at the final ACK fails (tcp_v4_syn_recv_sock() finding no
+ * memory): ListenDrops, the request stays, and the SYN-ACK timer's
+ * retransmission draws the client's ACK (a challenge ACK to a SYN on an
+ * established socket), which completes it.
+ */
+TEST_F(knob, fail_child)
+{
+	long drops, passive, ackretr;
+	int c, a, rto;
+	double t0, dt;
+
+	rto = synack_timers_set(&xf, 3, 300);
+	ASSERT_EQ(300, rto);
+	self->l = listener(FPORT, 4);
+	ASSERT_LE(0, self->l);
+	drops = xtcp_snmp_get("ListenDrops");
+	passive = xtcp_snmp_get("PassiveOpens");
+	ackretr = xtcp_snmp_get("SynAckRetrans");
+	ASSERT_EQ(0, knob_set("fail_child", 1));
+
+	c = xsock(&xf, 0);
+	ASSERT_LE(0, c);
+	t0 = now_s();
+	ASSERT_EQ(0, xconnect(&xf, c, "127.0.0.1", FPORT));
+	EXPECT_EQ(0, knob_get("fail_child"));
+	a = accept_within(self->l, 10000);
+	dt = now_s() - t0;
+	ASSERT_LE(0, a);
+	EXPECT_LE(TIMER_LO(rto / 1000.0), dt);
+	EXPECT_GE(TIMER_HI(rto / 1000.0), dt);
+	EXPECT_EQ(drops + 1, xtcp_snmp_get("ListenDrops"));
+	EXPECT_EQ(ackretr + 1, xtcp_snmp_get("SynAckRetrans"));
+	EXPECT_EQ(passive + 1, xtcp_snmp_get("PassiveOpens"));
+	EXPECT_EQ(0, xtcp_snmp_get("CurrReqs"));
+	EXPECT_EQ(0, ping(c, a));
+	close(a);
+	close(c);
+}
+
+TEST_HARNESS_MAIN

@@ -16,12 +16,28 @@
  *   client is reset instead;
  * - fail_child=1: one child creation fails (ListenDrops), the request
  *   stays, and its SYN-ACK retransmission draws the ACK that completes it.
+ *
+ * The kernel's own fault injection (/proc/thread-self/fail-nth with
+ * failslab): socket(), bind(), listen(), a blocking connect() and accept()
+ * with the 1st, 2nd, ... slab allocation of the calling task failed, until
+ * a call completes with the fault unused. After each failure the call
+ * either succeeded or failed with a clean errno, the port binds again, a
+ * fresh connection works; at the end no request or connection is left.
+ * fail-nth only fails allocations in task context (should_fail_ex()
+ * checks in_task()): the listener's half of a loopback connect runs in
+ * softirq and is not covered, the knobs above cover it. On a kernel
+ * without CONFIG_FAULT_INJECTION (the stock kernels) there is no
+ * /proc/thread-self/fail-nth and the sweeps SKIP saying so: the only
+ * SKIP of this program.
  */
 #include "kselftest_harness.h"
 #include "xtcp_lib.h"
 
 #define FPORT		9300
 #define DBG		"/sys/kernel/debug/xtcp/"
+#define FAILNTH		"/proc/thread-self/fail-nth"
+#define FAILSLAB	"/sys/kernel/debug/failslab/"
+#define SWEEP_MAX	500
 
 static const struct xfam xf = XFAM_XTCP;
 
@@ -96,6 +112,19 @@ static int ping(int a, int b)
 	    recv(a, &c, 1, 0) != 1 || c != 'y')
 		return -1;
 	return 0;
+}
+
+/* Wait up to ms for gauge to read want; returns the last value read. */
+static long gauge_wait(const char *name, long want, int ms)
+{
+	long v = xtcp_snmp_get(name);
+
+	while (v != want && ms > 0) {
+		sleep_ms(50);
+		ms -= 50;
+		v = xtcp_snmp_get(name);
+	}
+	return v;
 }
 
 FIXTURE(knob) {
@@ -361,6 +390,395 @@ TEST_F(knob, fail_child)
 	EXPECT_EQ(0, ping(c, a));
 	close(a);
 	close(c);
+}
+
+/* ---- fail-nth sweeps --------------------------------------------------- */
+
+/* What a sweep saw. */
+struct sweep_stats {
+	int seen[256];		/* errnos of failed calls */
+	int injected;		/* faults that fired */
+};
+
+FIXTURE(sweep) {
+	int nth;		/* /proc/thread-self/fail-nth */
+	char gfp_wait[4];	/* failslab/ignore-gfp-wait before */
+	char verbose[8];	/* failslab/verbose before */
+	struct sweep_stats st;
+};
+
+FIXTURE_SETUP(sweep)
+{
+	self->nth = -1;
+	self->gfp_wait[0] = 0;
+	self->verbose[0] = 0;
+	memset(&self->st, 0, sizeof(self->st));
+	if (xtcp_setup_netns(_metadata, &xf))
+		return;
+	self->nth = open(FAILNTH, O_RDWR);
+	if (self->nth < 0)
+		SKIP(return, "no " FAILNTH ": kernel without "
+		     "CONFIG_FAULT_INJECTION (the sweeps run on the debug kernel)");
+	/* GFP_KERNEL allocations fail only with ignore-gfp-wait = N. */
+	ASSERT_LT(0, read_file(FAILSLAB "ignore-gfp-wait", self->gfp_wait,
+			       sizeof(self->gfp_wait)));
+	ASSERT_LT(0, read_file(FAILSLAB "verbose", self->verbose,
+			       sizeof(self->verbose)));
+	ASSERT_EQ(0, write_file(FAILSLAB "ignore-gfp-wait", "N"));
+	/* No "FAULT_INJECTION: forcing a failure" stack dump in the log. */
+	ASSERT_EQ(0, write_file(FAILSLAB "verbose", "0"));
+	/* Requests of failed connects go quickly. */
+	ASSERT_EQ(200, synack_timers_set(&xf, 1, 200));
+	ASSERT_EQ(200, syn_timers_set(&xf, 2, 200));
+}
+
+FIXTURE_TEARDOWN(sweep)
+{
+	if (self->nth >= 0) {
+		write(self->nth, "0", 1);
+		close(self->nth);
+	}
+	if (self->gfp_wait[0])
+		write_file(FAILSLAB "ignore-gfp-wait", self->gfp_wait);
+	if (self->verbose[0])
+		write_file(FAILSLAB "verbose", self->verbose);
+}
+
+static void nth_arm(struct __test_metadata *_metadata, int fd, int n)
+{
+	char buf[16];
+	int len = snprintf(buf, sizeof(buf), "%d", n);
+
+	ASSERT_EQ(len, pwrite(fd, buf, len, 0));
+}
+
+/* True if the fault armed by nth_arm() fired; disarms it either way. */
+static bool nth_fired(struct __test_metadata *_metadata, int fd)
+{
+	char buf[16] = { 0 };
+	long left;
+
+	ASSERT_LT(0, pread(fd, buf, sizeof(buf) - 1, 0));
+	left = strtol(buf, NULL, 10);
+	if (left)
+		ASSERT_EQ(1, pwrite(fd, "0", 1, 0));
+	return !left;
+}
+
+/* The errnos an allocation failure may surface as, and nothing else. */
+static bool clean_errno(int e)
+{
+	return e == ENOMEM || e == ENOBUFS || e == EAGAIN || e == ETIMEDOUT ||
+	       e == ENFILE || e == ECONNREFUSED || e == ECONNRESET;
+}
+
+/*
+ * A call that ran with fault n injected returned ret (< 0: errno e); also
+ * is one more errno this call may fail with.
+ */
+static void sweep_result(struct __test_metadata *_metadata,
+			 struct sweep_stats *st, int n, int ret, int e,
+			 int also)
+{
+	if (ret < 0) {
+		EXPECT_TRUE(clean_errno(e) || e == also)
+			TH_LOG("fault %d: errno %d (%s)", n, e, strerror(e));
+		if (e > 0 && e < 256)
+			st->seen[e]++;
+	}
+	st->injected++;
+}
+
+static void sweep_report(struct __test_metadata *_metadata,
+			 struct sweep_stats *st, const char *what, int n)
+{
+	char line[512];
+	int e, len = 0;
+
+	len += snprintf(line + len, sizeof(line) - len,
+			"%s: %d faults injected, clean after %d", what,
+			st->injected, n);
+	for (e = 1; e < 256; e++)
+		if (st->seen[e])
+			len += snprintf(line + len, sizeof(line) - len,
+					", %s x%d", strerrorname_np(e) ? : "?",
+					st->seen[e]);
+	TH_LOG("%s", line);
+	EXPECT_GT(SWEEP_MAX, n) TH_LOG("%s: fault still used after %d", what, n);
+}
+
+/* A fresh pair on port works and leaves nothing once closed. */
+static void fresh_pair(struct __test_metadata *_metadata, int port)
+{
+	int s = -1, c = -1;
+
+	ASSERT_EQ(0, lo_pair(&xf, port, &s, &c));
+	EXPECT_EQ(0, ping(c, s));
+	/* The client's end takes the TIME_WAIT: port stays bindable. */
+	close(c);
+	close(s);
+}
+
+/* End state: no request, no established socket of ours. */
+static void sweep_end(struct __test_metadata *_metadata)
+{
+	EXPECT_EQ(0, gauge_wait("CurrReqs", 0, 10000));
+	EXPECT_EQ(0, gauge_wait("CurrEstab", 0, 10000));
+}
+
+TEST_F(sweep, socket)
+{
+	int n, fd, e;
+
+	for (n = 1; n < SWEEP_MAX; n++) {
+		nth_arm(_metadata, self->nth, n);
+		fd = xsock(&xf, 0);
+		e = errno;
+		if (!nth_fired(_metadata, self->nth)) {
+			ASSERT_LE(0, fd);
+			close(fd);
+			break;
+		}
+		sweep_result(_metadata, &self->st, n, fd, e, 0);
+		if (fd >= 0)
+			close(fd);
+		fd = xsock(&xf, 0);
+		ASSERT_LE(0, fd);
+		close(fd);
+	}
+	sweep_report(_metadata, &self->st, "socket", n);
+	fresh_pair(_metadata, FPORT);
+	sweep_end(_metadata);
+}
+
+TEST_F(sweep, bind)
+{
+	int n, fd, ret, e;
+
+	for (n = 1; n < SWEEP_MAX; n++) {
+		fd = xsock(&xf, 0);
+		ASSERT_LE(0, fd);
+		nth_arm(_metadata, self->nth, n);
+		/*
+		 * A bind bucket that cannot be allocated is EADDRINUSE, as
+		 * in inet_csk_get_port().
+		 */
+		ret = xbind(&xf, fd, "127.0.0.1", FPORT) ? -1 : 0;
+		e = errno;
+		if (!nth_fired(_metadata, self->nth)) {
+			ASSERT_EQ(0, ret);
+			close(fd);
+			break;
+		}
+		sweep_result(_metadata, &self->st, n, ret, e, EADDRINUSE);
+		close(fd);
+		/* Whatever the failure left, the port is free again. */
+		fd = xsock(&xf, 0);
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, xbind(&xf, fd, "127.0.0.1", FPORT))
+			TH_LOG("fault %d: port %d left bound", n, FPORT);
+		close(fd);
+	}
+	sweep_report(_metadata, &self->st, "bind", n);
+	fresh_pair(_metadata, FPORT);
+	sweep_end(_metadata);
+}
+
+/*
+ * listen() of a bound socket, or of an unbound one (which takes an
+ * ephemeral port, allocating its buckets, as inet_csk_listen_start()).
+ */
+static void listen_sweep(struct __test_metadata *_metadata,
+			 struct sweep_stats *st, int nth, bool bound)
+{
+	int n, l, ret, e, c, a, port;
+
+	for (n = 1; n < SWEEP_MAX; n++) {
+		l = xsock(&xf, 0);
+		ASSERT_LE(0, l);
+		if (bound)
+			ASSERT_EQ(0, xbind(&xf, l, "127.0.0.1", FPORT));
+		nth_arm(_metadata, nth, n);
+		ret = listen(l, 4);
+		e = errno;
+		if (!nth_fired(_metadata, nth)) {
+			ASSERT_EQ(0, ret);
+			close(l);
+			break;
+		}
+		sweep_result(_metadata, st, n, ret, e, EADDRINUSE);
+		if (!ret) {
+			/* It listens for real. */
+			port = local_port(l);
+			ASSERT_LT(0, port);
+			c = xsock(&xf, 0);
+			ASSERT_LE(0, c);
+			ASSERT_EQ(0, xconnect(&xf, c, "127.0.0.1", port));
+			a = accept_within(l, 10000);
+			ASSERT_LE(0, a);
+			EXPECT_EQ(0, ping(c, a));
+			close(c);
+			close(a);
+		} else {
+			EXPECT_EQ(0, local_port(l)) TH_LOG("fault %d", n);
+		}
+		close(l);
+		l = listener(FPORT, 4);
+		ASSERT_LE(0, l) TH_LOG("fault %d: port not reusable", n);
+		close(l);
+		fresh_pair(_metadata, FPORT + 1);
+	}
+	sweep_report(_metadata, st, bound ? "listen" : "listen unbound", n);
+	sweep_end(_metadata);
+}
+
+TEST_F(sweep, listen)
+{
+	listen_sweep(_metadata, &self->st, self->nth, true);
+}
+
+TEST_F(sweep, listen_unbound)
+{
+	listen_sweep(_metadata, &self->st, self->nth, false);
+}
+
+TEST_F(sweep, connect)
+{
+	int n, l, c, a, ret, e;
+
+	l = listener(FPORT, 16);
+	ASSERT_LE(0, l);
+	for (n = 1; n < SWEEP_MAX; n++) {
+		c = xsock(&xf, 0);
+		ASSERT_LE(0, c);
+		nth_arm(_metadata, self->nth, n);
+		ret = xconnect(&xf, c, "127.0.0.1", FPORT) ? -1 : 0;
+		e = errno;
+		if (!nth_fired(_metadata, self->nth)) {
+			ASSERT_EQ(0, ret);
+			a = accept_within(l, 10000);
+			ASSERT_LE(0, a);
+			close(a);
+			close(c);
+			break;
+		}
+		sweep_result(_metadata, &self->st, n, ret, e, 0);
+		if (!ret) {
+			a = accept_within(l, 10000);
+			ASSERT_LE(0, a) TH_LOG("fault %d: connected, no child", n);
+			EXPECT_EQ(0, ping(c, a));
+			close(a);
+		}
+		close(c);
+		/* A failed connect leaves no child nor request behind. */
+		EXPECT_EQ(0, gauge_wait("CurrReqs", 0, 5000))
+			TH_LOG("fault %d", n);
+		EXPECT_EQ(-1, accept_within(l, 0)) TH_LOG("fault %d", n);
+		/* The socket's port (ephemeral) went back: a new one works. */
+		c = xsock(&xf, 0);
+		ASSERT_LE(0, c);
+		ASSERT_EQ(0, xconnect(&xf, c, "127.0.0.1", FPORT));
+		a = accept_within(l, 10000);
+		ASSERT_LE(0, a);
+		EXPECT_EQ(0, ping(c, a));
+		close(a);
+		close(c);
+	}
+	close(l);
+	sweep_report(_metadata, &self->st, "connect", n);
+	sweep_end(_metadata);
+}
+
+TEST_F(sweep, connect_bound)
+{
+	int n, l, c, a, ret, e;
+
+	/* connect() from a bound port: the bind2 move to the address. */
+	l = listener(FPORT, 16);
+	ASSERT_LE(0, l);
+	for (n = 1; n < SWEEP_MAX; n++) {
+		c = xsock(&xf, 0);
+		ASSERT_LE(0, c);
+		ASSERT_EQ(0, setint(c, SOL_SOCKET, SO_REUSEADDR, 1));
+		ASSERT_EQ(0, xbind(&xf, c, "0.0.0.0", FPORT + 2));
+		nth_arm(_metadata, self->nth, n);
+		ret = xconnect(&xf, c, "127.0.0.1", FPORT) ? -1 : 0;
+		e = errno;
+		if (!nth_fired(_metadata, self->nth)) {
+			ASSERT_EQ(0, ret);
+			a = accept_within(l, 10000);
+			ASSERT_LE(0, a);
+			ASSERT_EQ(0, set_linger(c, 1, 0));
+			close(a);
+			close(c);
+			break;
+		}
+		sweep_result(_metadata, &self->st, n, ret, e, 0);
+		if (!ret) {
+			a = accept_within(l, 10000);
+			ASSERT_LE(0, a) TH_LOG("fault %d: connected, no child", n);
+			EXPECT_EQ(0, ping(c, a));
+			close(a);
+		}
+		/* RST, no TIME_WAIT: the port must be bindable at once. */
+		set_linger(c, 1, 0);
+		close(c);
+		EXPECT_EQ(0, gauge_wait("CurrReqs", 0, 5000))
+			TH_LOG("fault %d", n);
+		EXPECT_EQ(-1, accept_within(l, 0)) TH_LOG("fault %d", n);
+		c = xsock(&xf, 0);
+		ASSERT_LE(0, c);
+		ASSERT_EQ(0, xbind(&xf, c, "127.0.0.1", FPORT + 2))
+			TH_LOG("fault %d: port left bound", n);
+		close(c);
+	}
+	close(l);
+	sweep_report(_metadata, &self->st, "connect from a bound port", n);
+	fresh_pair(_metadata, FPORT + 3);
+	sweep_end(_metadata);
+}
+
+TEST_F(sweep, accept)
+{
+	int n, l, c, a, ret, e;
+
+	l = listener(FPORT, 16);
+	ASSERT_LE(0, l);
+	for (n = 1; n < SWEEP_MAX; n++) {
+		c = xsock(&xf, 0);
+		ASSERT_LE(0, c);
+		ASSERT_EQ(0, xconnect(&xf, c, "127.0.0.1", FPORT));
+		ASSERT_TRUE(poll1(l, POLLIN, 10000) & POLLIN);
+		nth_arm(_metadata, self->nth, n);
+		a = accept(l, NULL, NULL);
+		e = errno;
+		if (!nth_fired(_metadata, self->nth)) {
+			ASSERT_LE(0, a);
+			EXPECT_EQ(0, ping(c, a));
+			close(a);
+			close(c);
+			break;
+		}
+		ret = a < 0 ? -1 : 0;
+		sweep_result(_metadata, &self->st, n, ret, e, 0);
+		if (a < 0) {
+			/*
+			 * As in TCP, accept() allocates the new socket and
+			 * its file before it takes a child off the queue: the
+			 * child is still there for the next accept().
+			 */
+			a = accept_within(l, 0);
+			ASSERT_LE(0, a) TH_LOG("fault %d: child lost", n);
+		}
+		EXPECT_EQ(0, ping(c, a)) TH_LOG("fault %d", n);
+		close(c);
+		close(a);
+		EXPECT_EQ(-1, accept_within(l, 0)) TH_LOG("fault %d", n);
+	}
+	close(l);
+	sweep_report(_metadata, &self->st, "accept", n);
+	fresh_pair(_metadata, FPORT + 5);
+	sweep_end(_metadata);
 }
 
 TEST_HARNESS_MAIN

@@ -25,10 +25,13 @@
  * fresh connection works; at the end no request or connection is left.
  * fail-nth only fails allocations in task context (should_fail_ex()
  * checks in_task()): the listener's half of a loopback connect runs in
- * softirq and is not covered, the knobs above cover it. On a kernel
- * without CONFIG_FAULT_INJECTION (the stock kernels) there is no
- * /proc/thread-self/fail-nth and the sweeps SKIP saying so: the only
- * SKIP of this program.
+ * softirq and is not covered. The slab cases cover it: failslab limited
+ * to one XTCP cache fails its next allocation wherever it happens (the
+ * request, the child, its bind bucket, a FIN_WAIT2 mini sock).
+ *
+ * On a kernel without CONFIG_FAULT_INJECTION (the stock kernels) there is
+ * no /proc/thread-self/fail-nth nor failslab, and the sweep and slab
+ * cases SKIP saying so: the only SKIPs of this program.
  */
 #include "kselftest_harness.h"
 #include "xtcp_lib.h"
@@ -779,6 +782,220 @@ TEST_F(sweep, accept)
 	sweep_report(_metadata, &self->st, "accept", n);
 	fresh_pair(_metadata, FPORT + 5);
 	sweep_end(_metadata);
+}
+
+/* ---- one slab cache failing in softirq ---------------------------------- */
+
+/*
+ * fail-nth cannot reach the listener's softirq half of a connect; failslab
+ * can, restricted to one XTCP cache (cache-filter, the cache's own
+ * /sys/kernel/slab/NAME/failslab; slab_nomerge keeps XTCP's caches
+ * unmerged), at probability 100 for exactly one allocation (times = 1):
+ * a real allocation failure, where the knobs imitate one.
+ */
+#define SLABS		"/sys/kernel/slab/"
+
+static const char *const fs_attrs[] = {
+	"probability", "times", "cache-filter", "verbose", "interval",
+	"space", "task-filter",
+};
+
+#define FS_N	ARRAY_SIZE(fs_attrs)
+
+FIXTURE(slab) {
+	char saved[FS_N][24];
+	bool have;
+	char cache[32];		/* armed cache, to disarm */
+};
+
+FIXTURE_SETUP(slab)
+{
+	char path[128];
+	size_t i;
+
+	self->have = false;
+	self->cache[0] = 0;
+	if (xtcp_setup_netns(_metadata, &xf))
+		return;
+	if (access(FAILSLAB "cache-filter", W_OK))
+		SKIP(return, "no " FAILSLAB ": kernel without "
+		     "CONFIG_FAILSLAB (these cases run on the debug kernel)");
+	for (i = 0; i < FS_N; i++) {
+		snprintf(path, sizeof(path), FAILSLAB "%s", fs_attrs[i]);
+		ASSERT_LT(0, read_file(path, self->saved[i],
+				       sizeof(self->saved[i])));
+	}
+	self->have = true;
+	ASSERT_EQ(0, write_file(FAILSLAB "times", "0"));
+	ASSERT_EQ(0, write_file(FAILSLAB "verbose", "0"));
+	ASSERT_EQ(0, write_file(FAILSLAB "interval", "1"));
+	ASSERT_EQ(0, write_file(FAILSLAB "space", "0"));
+	ASSERT_EQ(0, write_file(FAILSLAB "task-filter", "N"));
+	ASSERT_EQ(0, write_file(FAILSLAB "cache-filter", "Y"));
+	ASSERT_EQ(0, write_file(FAILSLAB "probability", "100"));
+	ASSERT_EQ(300, synack_timers_set(&xf, 3, 300));
+	ASSERT_EQ(300, syn_timers_set(&xf, 3, 300));
+}
+
+FIXTURE_TEARDOWN(slab)
+{
+	char path[128];
+	size_t i;
+
+	if (!self->have)
+		return;
+	write_file(FAILSLAB "times", "0");
+	write_file(FAILSLAB "probability", "0");
+	if (self->cache[0]) {
+		snprintf(path, sizeof(path), SLABS "%s/failslab", self->cache);
+		write_file(path, "0");
+	}
+	/* times last: nothing may fail once probability is back */
+	for (i = FS_N; i-- > 0;) {
+		snprintf(path, sizeof(path), FAILSLAB "%s", fs_attrs[i]);
+		write_file(path, self->saved[i]);
+	}
+}
+
+/* The next allocation from cache fails, wherever it happens. */
+static void slab_arm(struct __test_metadata *_metadata,
+		     FIXTURE_DATA(slab) * self, const char *cache)
+{
+	char path[128];
+
+	snprintf(self->cache, sizeof(self->cache), "%s", cache);
+	snprintf(path, sizeof(path), SLABS "%s/failslab", cache);
+	ASSERT_EQ(0, write_file(path, "1")) TH_LOG("%s", path);
+	ASSERT_EQ(0, write_file(FAILSLAB "times", "1"));
+}
+
+/* True if the armed failure happened; disarms. */
+static bool slab_fired(struct __test_metadata *_metadata)
+{
+	char buf[24];
+
+	ASSERT_LT(0, read_file(FAILSLAB "times", buf, sizeof(buf)));
+	write_file(FAILSLAB "times", "0");
+	return atoi(buf) == 0;
+}
+
+/*
+ * The listener cannot allocate the request (tcp_conn_request()'s
+ * inet_reqsk_alloc() failing): the SYN is dropped and counted, the
+ * client's SYN retransmission gets through.
+ */
+TEST_F(slab, request)
+{
+	long drops, synretr;
+	int l, c, a;
+	double t0, dt;
+
+	l = listener(FPORT, 4);
+	ASSERT_LE(0, l);
+	c = xsock(&xf, 0);
+	ASSERT_LE(0, c);
+	drops = xtcp_snmp_get("ListenDrops");
+	synretr = xtcp_snmp_get("SynRetrans");
+	slab_arm(_metadata, self, "xtcp_request_sock");
+	t0 = now_s();
+	ASSERT_EQ(0, xconnect(&xf, c, "127.0.0.1", FPORT));
+	dt = now_s() - t0;
+	ASSERT_TRUE(slab_fired(_metadata));
+	EXPECT_LE(TIMER_LO(0.3), dt);
+	EXPECT_GE(TIMER_HI(0.3), dt);
+	EXPECT_EQ(drops + 1, xtcp_snmp_get("ListenDrops"));
+	EXPECT_EQ(synretr + 1, xtcp_snmp_get("SynRetrans"));
+	a = accept_within(l, 10000);
+	ASSERT_LE(0, a);
+	EXPECT_EQ(0, ping(c, a));
+	close(a);
+	close(c);
+	close(l);
+	EXPECT_EQ(0, xtcp_snmp_get("CurrReqs"));
+}
+
+/*
+ * The child's socket or its (address, port) bind bucket cannot be
+ * allocated at the final ACK (tcp_v4_syn_recv_sock() failing in
+ * sk_clone_lock() or __inet_inherit_port()): ListenDrops, the request
+ * kept, and the SYN-ACK retransmission's ACK completes it.
+ */
+static void child_fails(struct __test_metadata *_metadata,
+			FIXTURE_DATA(slab) * self, const char *cache,
+			const char *laddr)
+{
+	long drops, ackretr, passive;
+	int l, c, a;
+	double t0, dt;
+
+	l = xsock(&xf, 0);
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, xbind(&xf, l, laddr, FPORT));
+	ASSERT_EQ(0, listen(l, 4));
+	c = xsock(&xf, 0);
+	ASSERT_LE(0, c);
+	/* Its own buckets exist before the failure is armed. */
+	ASSERT_EQ(0, xbind(&xf, c, "127.0.0.1", FPORT + 1));
+	drops = xtcp_snmp_get("ListenDrops");
+	ackretr = xtcp_snmp_get("SynAckRetrans");
+	passive = xtcp_snmp_get("PassiveOpens");
+	slab_arm(_metadata, self, cache);
+	t0 = now_s();
+	ASSERT_EQ(0, xconnect(&xf, c, "127.0.0.1", FPORT));
+	a = accept_within(l, 10000);
+	dt = now_s() - t0;
+	ASSERT_TRUE(slab_fired(_metadata));
+	ASSERT_LE(0, a);
+	EXPECT_LE(TIMER_LO(0.3), dt);
+	EXPECT_GE(TIMER_HI(0.3), dt);
+	EXPECT_EQ(drops + 1, xtcp_snmp_get("ListenDrops"));
+	EXPECT_EQ(ackretr + 1, xtcp_snmp_get("SynAckRetrans"));
+	EXPECT_EQ(passive + 1, xtcp_snmp_get("PassiveOpens"));
+	EXPECT_EQ(0, xtcp_snmp_get("CurrReqs"));
+	EXPECT_EQ(0, ping(c, a));
+	close(a);
+	close(c);
+	close(l);
+}
+
+TEST_F(slab, child_sock)
+{
+	child_fails(_metadata, self, "XTCP", "127.0.0.1");
+}
+
+TEST_F(slab, child_bind2)
+{
+	/* A wildcard listener: the child needs its own (address, port). */
+	child_fails(_metadata, self, "xtcp_bind2_bucket", "0.0.0.0");
+}
+
+/*
+ * No mini sock for the orphan entering FIN_WAIT2 (tcp_time_wait()
+ * failing to allocate): TCPTimeWaitOverflow, and the socket is simply
+ * closed; nothing of it is left.
+ */
+TEST_F(slab, time_wait)
+{
+	long ovf, tw;
+	int s, c, port, i;
+
+	ASSERT_EQ(0, lo_pair(&xf, FPORT, &s, &c));
+	port = local_port(c);
+	ovf = xtcp_snmp_get("TCPTimeWaitOverflow");
+	tw = xtcp_snmp_get("CurrTimeWait");
+	slab_arm(_metadata, self, "xtcp_tw_sock");
+	close(c);
+	/* The server's ACK of the FIN moves the orphan to FIN_WAIT2. */
+	for (i = 0; i < 100 && xtcp_snmp_get("TCPTimeWaitOverflow") == ovf; i++)
+		sleep_ms(50);
+	ASSERT_TRUE(slab_fired(_metadata));
+	EXPECT_EQ(ovf + 1, xtcp_snmp_get("TCPTimeWaitOverflow"));
+	EXPECT_EQ(tw, xtcp_snmp_get("CurrTimeWait"));
+	EXPECT_EQ(0, gauge_wait("CurrOrphans", 0, 5000));
+	EXPECT_EQ(0, proc_count(&xf, ST_FIN_WAIT2, port, NULL));
+	EXPECT_EQ(0, proc_count(&xf, ST_TIME_WAIT, port, NULL));
+	close(s);
+	EXPECT_EQ(0, gauge_wait("CurrEstab", 0, 10000));
 }
 
 TEST_HARNESS_MAIN

@@ -361,8 +361,6 @@ static int __xtcp_bind_to(struct sock *sk, struct xtcp_bhead *head,
 			return -ENOMEM;
 		bb->connect_only = connect_only;
 		new_bb = true;
-	} else if (!connect_only) {
-		bb->connect_only = false;
 	}
 	bb2 = __xtcp_bb2_get(net, sk->sk_rcv_saddr, port);
 	if (!bb2) {
@@ -370,6 +368,14 @@ static int __xtcp_bind_to(struct sock *sk, struct xtcp_bhead *head,
 			__xtcp_bb_put(bb);
 		return -ENOMEM;
 	}
+	/*
+	 * Only a bind that succeeds makes the port's bucket a bind()'s, as
+	 * inet_csk_get_port() calls inet_csk_update_fastreuse() only on
+	 * success: a bind() failing on its (address, port) bucket must not
+	 * take a connect()-only port away from later connect()s.
+	 */
+	if (!connect_only)
+		bb->connect_only = false;
 	__xtcp_bind_hash(sk, bb, bb2);
 	return 0;
 }

@@ -784,6 +784,66 @@ TEST_F(sweep, accept)
 	sweep_end(_metadata);
 }
 
+/*
+ * A bind() that fails on its (address, port) bucket must leave the port's
+ * bucket as it was (inet_csk_get_port() updates fastreuse only on
+ * success): a port that only connect() uses stays shareable by another
+ * connect() to a different destination.
+ */
+#define ONE_PORT	40000
+
+TEST_F(sweep, bind_keeps_connect_port)
+{
+	int l1, l2, c1, c2, b, a, n, ret, e;
+	bool failed = false;
+
+	ASSERT_EQ(0, sysctl_set("net.ipv4.ip_local_port_range",
+				"40000 40000"));
+	l1 = listener(FPORT, 16);
+	ASSERT_LE(0, l1);
+	l2 = listener(FPORT + 1, 16);
+	ASSERT_LE(0, l2);
+	c1 = xsock(&xf, 0);
+	ASSERT_LE(0, c1);
+	ASSERT_EQ(0, xconnect(&xf, c1, "127.0.0.1", FPORT));
+	ASSERT_EQ(ONE_PORT, local_port(c1));
+	for (n = 1; n < SWEEP_MAX && !failed; n++) {
+		b = xsock(&xf, 0);
+		ASSERT_LE(0, b);
+		nth_arm(_metadata, self->nth, n);
+		ret = xbind(&xf, b, "127.0.0.2", ONE_PORT) ? -1 : 0;
+		e = errno;
+		if (!nth_fired(_metadata, self->nth)) {
+			close(b);
+			break;
+		}
+		sweep_result(_metadata, &self->st, n, ret, e, EADDRINUSE);
+		close(b);
+		failed = ret < 0;
+	}
+	ASSERT_TRUE(failed) TH_LOG("no fault made bind() fail");
+	/* The only ephemeral port, shared with c1: another 4-tuple. */
+	c2 = xsock(&xf, 0);
+	ASSERT_LE(0, c2);
+	ASSERT_EQ(0, xconnect(&xf, c2, "127.0.0.1", FPORT + 1));
+	EXPECT_EQ(ONE_PORT, local_port(c2));
+	a = accept_within(l2, 10000);
+	ASSERT_LE(0, a);
+	EXPECT_EQ(0, ping(c2, a));
+	close(a);
+	set_linger(c2, 1, 0);
+	close(c2);
+	a = accept_within(l1, 10000);
+	ASSERT_LE(0, a);
+	close(a);
+	set_linger(c1, 1, 0);
+	close(c1);
+	close(l1);
+	close(l2);
+	sweep_report(_metadata, &self->st, "bind beside connect", n);
+	sweep_end(_metadata);
+}
+
 /* ---- one slab cache failing in softirq ---------------------------------- */
 
 /*

@@ -495,6 +495,15 @@ bool xtcp_reqsk_rcv(struct xtcp_request_sock *req, struct sk_buff *skb)
 	child = xtcp_child_create(lst, req, skb);
 	if (!child) {
 		XTCP_INC_STATS(net, XTCP_MIB_LISTENDROPS);
+		/*
+		 * tcp_check_req(): a child that cannot be made takes the
+		 * listen_overflow path of a full queue, so
+		 * net.xtcp.abort_on_overflow resets the half-open connection
+		 * here too; by default the request waits for the next ACK.
+		 */
+		if (READ_ONCE(xtcp_pernet(net)->abort_on_overflow) &&
+		    xtcp_reqsk_unlink(req))
+			xtcp_reqsk_finish(req, true, true);
 		goto drop;
 	}
 	if (!xtcp_child_hash_and_queue(lst, req, child)) {

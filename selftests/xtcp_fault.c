@@ -395,6 +395,41 @@ TEST_F(knob, fail_child)
 	close(c);
 }
 
+/*
+ * With net.xtcp.abort_on_overflow = 1 a child that cannot be made is a
+ * full queue's overflow too (tcp_check_req()'s listen_overflow, then
+ * embryonic_reset): the request is reset, the client's connection dies.
+ */
+TEST_F(knob, fail_child_abort)
+{
+	long drops, rsts;
+	int c, ret;
+	char ch;
+
+	ASSERT_EQ(0, sysctl_set("net.xtcp.abort_on_overflow", "1"));
+	self->l = listener(FPORT, 8);
+	ASSERT_LE(0, self->l);
+	drops = xtcp_snmp_get("ListenDrops");
+	rsts = xtcp_snmp_get("OutRsts");
+	ASSERT_EQ(0, knob_set("fail_child", 1));
+	c = xsock(&xf, 0);
+	ASSERT_LE(0, c);
+	/* The RST may beat connect()'s return, as in acceptq_full_abort. */
+	ret = xconnect(&xf, c, "127.0.0.1", FPORT);
+	if (!ret) {
+		ASSERT_TRUE(poll1(c, POLLIN, 5000) & (POLLIN | POLLERR));
+		EXPECT_EQ(-1, recv(c, &ch, 1, MSG_DONTWAIT));
+		ret = errno;
+	}
+	EXPECT_EQ(ECONNRESET, ret);
+	EXPECT_EQ(0, knob_get("fail_child"));
+	EXPECT_EQ(drops + 1, xtcp_snmp_get("ListenDrops"));
+	EXPECT_EQ(rsts + 1, xtcp_snmp_get("OutRsts"));
+	EXPECT_EQ(0, xtcp_snmp_get("CurrReqs"));
+	EXPECT_EQ(-1, accept_within(self->l, 200));
+	close(c);
+}
+
 /* ---- fail-nth sweeps --------------------------------------------------- */
 
 /* What a sweep saw. */

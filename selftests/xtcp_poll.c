@@ -231,10 +231,16 @@ TEST_F_TIMEOUT(pl, epoll_et_out, 60)
 	}
 	EXPECT_EQ(total, got);
 	e |= ep_wait(ep, 2000);
-	EXPECT_EQ(EPOLLOUT, e) TH_LOG("no EPOLLOUT after the buffer drained");
 	close(ep);
 	close(s);
 	close(c);
+	/*
+	 * Debian's 6.1 TCP raises no edge here, 6.12's (the reference) does:
+	 * on older kernels only XTCP is held to it.
+	 */
+	if (!is_xtcp(&variant->f) && kernel_before(6, 12) && e != EPOLLOUT)
+		SKIP(return, "this kernel's TCP raises no EPOLLOUT edge (6.12's does)");
+	EXPECT_EQ(EPOLLOUT, e) TH_LOG("no EPOLLOUT after the buffer drained");
 }
 
 TEST_HARNESS_MAIN

@@ -409,6 +409,8 @@ TEST_F_TIMEOUT(stress, reuseport_churn, 180)
 	pthread_t acc, churn, cl[2];
 	int i, total;
 
+	if (reuseport_refused(_metadata, f))
+		SKIP(return, NO_REUSEPORT_WHY);
 	for (i = 0; i < 2; i++) {
 		p.stable[i] = rp_listener(f, p.port);
 		ASSERT_LE(0, p.stable[i]) TH_LOG("listener %d: %s", i,

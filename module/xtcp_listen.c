@@ -223,13 +223,19 @@ out_err:
  * closing (no new request or child after this) and unlink every request.
  * Outside the lock: stop each request's timer synchronously, send its peer
  * an RST and free it; reset and free every child still queued
- * (inet_csk_listen_stop(), plus RSTs to half-open peers). Leaves the
+ * (inet_csk_listen_stop(), plus RSTs to half-open peers). A member of an
+ * SO_REUSEPORT group stays silent to its half-open peers, as TCP is to
+ * all of them: the RST, sent from this CPU, could overtake the SYN-ACK
+ * still queued on another CPU and refuse a connect() that the group's
+ * other members are there to serve; the peer's ACK then meets no request
+ * and is answered by whoever listens on the port, as in TCP. Leaves the
  * socket in TCP_CLOSE.
  */
 void xtcp_listen_stop(struct sock *sk)
 {
 	struct xtcp_request_sock *req, *rtmp;
 	struct xtcp_sock *xp = xtcp_sk(sk);
+	bool rst = !sk->sk_reuseport;
 	struct xtcp_sock *xc, *ctmp;
 	LIST_HEAD(children);
 	LIST_HEAD(reqs);
@@ -248,7 +254,7 @@ void xtcp_listen_stop(struct sock *sk)
 	list_for_each_entry_safe(req, rtmp, &reqs, list) {
 		list_del_init(&req->list);
 		xtcp_trace_req_drop(req, XTCP_REQ_DROP_LISTENER_CLOSED);
-		xtcp_reqsk_finish(req, true, true);
+		xtcp_reqsk_finish(req, rst, true);
 	}
 
 	spin_lock_bh(&xp->acceptq_lock);

@@ -349,12 +349,12 @@ void xtcp_conn_request(struct sock *lst, struct sk_buff *skb)
 	/* Armed under reqs_lock: a listener close right after sees it. */
 	mod_timer(&req->timer, jiffies + req->rto);
 	/*
-	 * Sent under reqs_lock too: a listener closing on another CPU sends
-	 * the request's peer an RST (xtcp_listen_stop()), which must not
-	 * overtake the SYN-ACK and refuse a connect() that a member of a
-	 * reuseport group still standing would have taken on a retry.
-	 * Nothing below takes an XTCP lock. The request's event comes
-	 * first, as before.
+	 * Sent under reqs_lock too, so a listener closing on another CPU
+	 * unlinks the request only after its SYN-ACK has left; the RST it
+	 * may send (xtcp_listen_stop()) can still be delivered first, as
+	 * each CPU feeds loopback its own backlog, which is why a reuseport
+	 * member does not send it. Nothing below takes an XTCP lock. The
+	 * request's event comes first, as before.
 	 */
 	trace_xtcp_req_create(req);
 	xtcp_send_synack(req);

@@ -14,11 +14,14 @@
  *   an RST and leaves the request alone;
  * - stray ACK to a listener: RST; RST: no answer; SYN to a closed port:
  *   RST|ACK; bad checksum: dropped and counted (offloads off);
+ * - listener close with a request pending: freed, its peer reset at once
+ *   (XTCP, unless the listener is an SO_REUSEPORT member), the final ACK
+ *   reset;
  * - netns deletion with request socks pending: the module's references
  *   drain (XTCP), nothing else breaks.
  */
-#include "xtcp_lib.h"
 #include "kselftest_harness.h"
+#include "xtcp_lib.h"
 
 #define LPORT 9000
 
@@ -427,27 +430,35 @@ TEST_F_TIMEOUT(wire, max_syn_backlog, 120)
 
 /*
  * Listener closed with a half-open request: no SYN-ACK is sent for it
- * afterwards, XTCP resets the half-open peer at once (design.rst: closing a
- * listener sends an RST to the peer of every half-open request; TCP stays
- * silent, a listed difference) and frees it (CurrReqs drops to 0), and the
- * peer's final ACK is answered with an RST.
+ * afterwards, the request is freed (CurrReqs drops to 0) and the peer's
+ * final ACK is answered with an RST. A plain XTCP listener also resets
+ * the half-open peer at once (design.rst: closing a listener sends an RST
+ * to the peer of every half-open request; TCP stays silent, a listed
+ * difference); a member of an SO_REUSEPORT group stays silent as TCP does,
+ * since the group's other members may still serve that peer.
  */
-TEST_F_TIMEOUT(wire, listener_close_halfopen, 60)
+static void close_halfopen(struct __test_metadata *_metadata,
+			   struct _test_data_wire *self, const struct xfam *f,
+			   bool reuseport)
 {
-	const struct xfam *f = &variant->f;
+	bool rst_at_close = is_xtcp(f) && !reuseport;
 	struct seg sa, r;
 	int rto, l, i;
 	double end;
 
 	rto = synack_timers_set(f, 3, 300);
 	ASSERT_LT(0, rto);
-	l = listener(f, LPORT);
+	l = xsock(f, 0);
 	ASSERT_LE(0, l);
+	if (reuseport)
+		ASSERT_EQ(0, setint(l, SOL_SOCKET, SO_REUSEPORT, 1));
+	ASSERT_EQ(0, xbind(f, l, NS_S_ADDR, LPORT));
+	ASSERT_EQ(0, listen(l, 16));
 	ASSERT_EQ(0, send_seg(self, f, 30500, LPORT, 500, 0, TH_SYN));
 	ASSERT_EQ(1, next_out(self, f, 30500, &sa, 10000));
 	ASSERT_EQ(SA, sa.flags);
 	close(l);
-	if (is_xtcp(f)) {
+	if (rst_at_close) {
 		/* required: one RST the peer's SYN_SENT would accept */
 		ASSERT_EQ(1, next_out(self, f, 30500, &r, 5000))
 			TH_LOG("no RST to the half-open peer at listener close");
@@ -456,6 +467,8 @@ TEST_F_TIMEOUT(wire, listener_close_halfopen, 60)
 		EXPECT_EQ(sa.seq + 1, r.seq);
 		if (r.flags & TH_ACK)
 			EXPECT_EQ(501, r.ack);
+	}
+	if (is_xtcp(f)) {
 		for (i = 0; i < 20 && mib_get(f, "CurrReqs") != 0; i++)
 			sleep_ms(50);
 		EXPECT_EQ(0, mib_get(f, "CurrReqs"));
@@ -473,6 +486,20 @@ TEST_F_TIMEOUT(wire, listener_close_halfopen, 60)
 	ASSERT_EQ(1, next_out(self, f, 30500, &r, 5000)) TH_LOG("no RST");
 	EXPECT_EQ(TH_RST, r.flags);
 	EXPECT_EQ(sa.seq + 1, r.seq);
+}
+
+TEST_F_TIMEOUT(wire, listener_close_halfopen, 60)
+{
+	close_halfopen(_metadata, self, &variant->f, false);
+}
+
+TEST_F_TIMEOUT(wire, reuseport_close_halfopen, 60)
+{
+	const struct xfam *f = &variant->f;
+
+	if (reuseport_refused(_metadata, f))
+		SKIP(return, NO_REUSEPORT_WHY);
+	close_halfopen(_metadata, self, f, true);
 }
 
 static long module_refcnt(void)

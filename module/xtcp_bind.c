@@ -432,6 +432,7 @@ int xtcp_get_port(struct sock *sk, unsigned short snum)
 	struct xtcp_bhead *head;
 	int err = 0;
 
+	sock_owned_by_me(sk);
 	if (!snum)
 		return xtcp_find_open_port(sk);
 
@@ -541,6 +542,7 @@ int xtcp_bind2_update_saddr(struct sock *sk, __be32 saddr)
 	struct xtcp_bind2_bucket *bb2, *old, *spare = NULL;
 	struct xtcp_bhead *head;
 
+	sock_owned_by_me(sk);
 	if (!xp->bb) {
 		inet->inet_saddr = saddr;
 		inet->inet_rcv_saddr = saddr;
@@ -688,6 +690,7 @@ int xtcp_connect_port(struct sock *sk)
 	u64 hash;
 	int low, high, err;
 
+	sock_owned_by_me(sk);
 	if (inet->inet_num) {
 		head = xtcp_bhead(net, inet->inet_num);
 		spin_lock_bh(&head->lock);

@@ -23,6 +23,7 @@ void xtcp_reset(struct sock *sk)
 {
 	int err;
 
+	sock_owned_by_me(sk);
 	switch (sk->sk_state) {
 	case TCP_SYN_SENT:
 		err = ECONNREFUSED;
@@ -257,6 +258,7 @@ void xtcp_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 	struct xtcp_opts opts;
 	u32 syn_stamp;
 
+	sock_owned_by_me(sk);
 	if (!th->ack)
 		goto drop;	/* RST without ACK, bare SYN: ignored */
 	if (ntohl(th->ack_seq) != xp->iss + 1) {

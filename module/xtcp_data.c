@@ -168,6 +168,7 @@ static struct sk_buff *xtcp_new_skb(struct sock *sk, gfp_t gfp)
  */
 bool xtcp_close_state(struct sock *sk)
 {
+	sock_owned_by_me(sk);
 	switch (sk->sk_state) {
 	case TCP_ESTABLISHED:
 		xtcp_set_state(sk, TCP_FIN_WAIT1);
@@ -196,6 +197,7 @@ void xtcp_send_fin(struct sock *sk)
 	struct xtcp_sock *xp = xtcp_sk(sk);
 	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
 
+	sock_owned_by_me(sk);
 	if (xp->fin_sent)
 		return;
 	if (!skb || !xp->send_head)
@@ -562,5 +564,6 @@ out:
  */
 void xtcp_data_rcv(struct sock *sk, struct sk_buff *skb)
 {
+	sock_owned_by_me(sk);
 	xtcp_do_rcv(sk, skb);
 }

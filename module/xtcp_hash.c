@@ -336,6 +336,7 @@ void xtcp_lhash_add(struct sock *sk)
 {
 	struct xtcp_lhead *lh;
 
+	sock_owned_by_me(sk);
 	lh = &xtcp_tables.lhash[xtcp_lhashfn(sock_net(sk), sk->sk_rcv_saddr,
 					     sk->sk_num)];
 	spin_lock_bh(&lh->lock);
@@ -351,6 +352,7 @@ void xtcp_lhash_remove(struct sock *sk)
 {
 	struct xtcp_lhead *lh;
 
+	sock_owned_by_me(sk);
 	lh = &xtcp_tables.lhash[xtcp_lhashfn(sock_net(sk), sk->sk_rcv_saddr,
 					     sk->sk_num)];
 	spin_lock_bh(&lh->lock);

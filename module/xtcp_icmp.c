@@ -34,6 +34,7 @@ int xtcp_sk_route(struct sock *sk)
 	struct rtable *rt;
 	__be32 daddr;
 
+	sock_owned_by_me(sk);
 	if (__sk_dst_check(sk, 0))
 		return 0;
 	rcu_read_lock();

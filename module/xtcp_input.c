@@ -70,6 +70,7 @@ void xtcp_parse_options(const struct tcphdr *th, struct xtcp_opts *opts)
  */
 int xtcp_do_rcv(struct sock *sk, struct sk_buff *skb)
 {
+	sock_owned_by_me(sk);
 	xtcp_sk(sk)->info.segs_in++;
 	switch (sk->sk_state) {
 	case TCP_SYN_SENT:

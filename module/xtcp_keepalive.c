@@ -134,6 +134,7 @@ void xtcp_keepalive_init(struct sock *sk)
  */
 void xtcp_keepalive_reset(struct sock *sk)
 {
+	sock_owned_by_me(sk);
 	xtcp_keepalive_arm(sk, xtcp_keepalive_time(sk));
 }
 
@@ -146,6 +147,7 @@ void xtcp_keepalive_idle_changed(struct sock *sk)
 {
 	u32 idle, elapsed;
 
+	sock_owned_by_me(sk);
 	if (!sock_flag(sk, SOCK_KEEPOPEN) ||
 	    ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN)))
 		return;
@@ -176,6 +178,7 @@ void xtcp_keepalive_stop(struct sock *sk)
  */
 void xtcp_set_keepalive(struct sock *sk, int val)
 {
+	sock_owned_by_me(sk);
 	if ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))
 		return;
 	if (val && !sock_flag(sk, SOCK_KEEPOPEN))

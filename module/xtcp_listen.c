@@ -98,6 +98,7 @@ bool xtcp_acceptq_add(struct sock *lst, struct sock *child)
 {
 	struct xtcp_sock *xp = xtcp_sk(lst);
 
+	lockdep_assert_held(&xtcp_sk(lst)->reqs_lock);
 	spin_lock(&xp->acceptq_lock);
 	list_add_tail(&xtcp_sk(child)->accept_node, &xp->acceptq);
 	sk_acceptq_added(lst);
@@ -240,6 +241,7 @@ void xtcp_listen_stop(struct sock *sk)
 	LIST_HEAD(children);
 	LIST_HEAD(reqs);
 
+	sock_owned_by_me(sk);
 	xtcp_lhash_remove(sk);
 
 	spin_lock_bh(&xp->reqs_lock);

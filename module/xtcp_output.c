@@ -624,6 +624,7 @@ out:
  */
 void xtcp_push_pending(struct sock *sk)
 {
+	sock_owned_by_me(sk);
 	if (xtcp_sk(sk)->send_head)
 		xtcp_write_xmit(sk, XTCP_PUSH_FORCE);
 }
@@ -639,6 +640,7 @@ void xtcp_push_pending(struct sock *sk)
  */
 int xtcp_send_probe(struct sock *sk)
 {
+	sock_owned_by_me(sk);
 	return xtcp_send_ack_seq(sk, xtcp_sk(sk)->snd_una - 1);
 }
 

@@ -82,6 +82,7 @@ void xtcp_send_challenge_ack(struct sock *sk)
 	struct xtcp_net *xn = xtcp_pernet(net);
 	u32 count, now, limit;
 
+	sock_owned_by_me(sk);
 	if (xtcp_oow_limited(net, XTCP_MIB_ACKSKIPPEDCHALLENGE,
 			     &xp->last_oow_ack_time))
 		return;

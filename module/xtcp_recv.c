@@ -759,6 +759,7 @@ void xtcp_cleanup_rbuf(struct sock *sk, int copied)
 	struct xtcp_sock *xp = xtcp_sk(sk);
 	bool time_to_ack = false;
 
+	sock_owned_by_me(sk);
 	if (copied <= 0 || !((1 << sk->sk_state) &
 			     (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |
 			      TCPF_FIN_WAIT2)))

@@ -157,6 +157,7 @@ int xtcp_disconnect(struct sock *sk, int flags)
 	struct xtcp_sock *xp = xtcp_sk(sk);
 	int old = sk->sk_state;
 
+	sock_owned_by_me(sk);
 	if (old == TCP_LISTEN) {
 		xtcp_listen_stop(sk);
 	} else if ((1 << old) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |

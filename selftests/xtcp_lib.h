@@ -1291,16 +1291,52 @@ static inline void *xfer_receiver(void *arg)
 	return NULL;
 }
 
-/* netem ARGS on both ends of the veth (each qdisc shapes what it sends). */
+/* The MAC address of @dev in the current netns into @mac, or -1. */
+static inline int link_mac(const char *dev, char *mac, size_t len)
+{
+	char cmd[128], line[512], *m;
+	int err = -1;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "ip -o link show dev %s 2>/dev/null", dev);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	if (fgets(line, sizeof(line), p)) {
+		m = strstr(line, "link/ether ");
+		if (m && sscanf(m + strlen("link/ether "), "%17s", mac) == 1 &&
+		    strlen(mac) == 17 && len > 17)
+			err = 0;
+	}
+	pclose(p);
+	return err;
+}
+
+/*
+ * netem ARGS on both ends of the veth (each qdisc shapes what it sends).
+ * Each end's neighbour entry for the other is pinned first (unless one is
+ * pinned already, as twons_setup()'s fake one): netem drops ARP too, and a
+ * resolution that loses its three probes makes the kernel report
+ * EHOSTUNREACH to the connecting socket, a lossy link's fact but not
+ * what these transfers test.
+ */
 static inline int netem_both(struct twons *t, const char *args)
 {
+	char smac[32], cmac[32];
 	int err;
 
-	if (ns_enter(t->c))
+	if (ns_enter(t->s) || link_mac("vs", smac, sizeof(smac)) ||
+	    ns_enter(t->c) || link_mac("vc", cmac, sizeof(cmac)))
 		return -1;
-	err = netem_set("vc", args);
+	err = run("ip neigh show " NS_S_ADDR " dev vc | grep -q PERMANENT || "
+		  "ip neigh replace " NS_S_ADDR " lladdr %s dev vc nud permanent",
+		  smac);
+	err = err ?: netem_set("vc", args);
 	if (ns_enter(t->s))
 		return -1;
+	err = err ?: run("ip neigh show " NS_C_ADDR " dev vs | grep -q PERMANENT || "
+			 "ip neigh replace " NS_C_ADDR " lladdr %s dev vs nud permanent",
+			 cmac);
 	return err ?: netem_set("vs", args);
 }
 

@@ -18,8 +18,8 @@
  *   succeeds; with cookies off the flood is dropped and counted, and its
  *   requests all go away.
  */
-#include "xtcp_lib.h"
 #include "kselftest_harness.h"
+#include "xtcp_lib.h"
 
 #define LPORT		9100
 #define NS_C_ADDR2	"10.0.0.3"

@@ -366,6 +366,17 @@ static inline bool xtcp_in_vm(void)
 
 #ifdef __KSELFTEST_HARNESS_H
 /*
+ * The harness's per-case timeout (TEST_F() without _TIMEOUT) is a guard
+ * against a hang, not a speed bound. Its 30 s fits a native kernel; the
+ * debug kernel runs under TCG with KASAN and lockdep, several guests to
+ * two host CPUs, where a case that takes 10 s alone once took more than
+ * 30 s. The macro is expanded where TEST_F() is used, so redefining it
+ * here, after the harness, sets every plain case's timeout.
+ */
+#undef TEST_TIMEOUT_DEFAULT
+#define TEST_TIMEOUT_DEFAULT 120
+
+/*
  * Fixture setup common to all API tests: SKIP the AF_XTCP variant when the
  * family is not registered (a failure inside the test VM), then move this
  * test into a fresh netns so sysctl changes and port use never touch

@@ -6,8 +6,8 @@
  * offloads off), refused across the wire, and the same port in both
  * namespaces without either seeing the other's sockets unless routed.
  */
-#include "xtcp_lib.h"
 #include "kselftest_harness.h"
+#include "xtcp_lib.h"
 
 FIXTURE(ns) {
 	struct twons t;

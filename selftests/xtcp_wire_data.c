@@ -16,8 +16,8 @@
  */
 #include <linux/sockios.h>
 
-#include "xtcp_lib.h"
 #include "kselftest_harness.h"
+#include "xtcp_lib.h"
 
 #define LPORT	9500
 #define ISS	1000u		/* the raw peer's initial sequence number */

@@ -36,7 +36,7 @@ kill -INT "$pid"
 wait "$pid"
 log "$(cat "$OUT")"
 
-head -1 "$OUT" | grep -q 'OLDSTATE -> NEWSTATE MS' || fail "no header line"
+head -1 "$OUT" | grep -Eq 'OLDSTATE +-> NEWSTATE +MS$' || fail "no header line"
 # columns: COOKIE PID COMM LADDR LPORT RADDR RPORT OLD -> NEW MS
 count() {
 	awk -v p="$PORT" -v o="$1" -v n="$2" -v c="$3" \

@@ -230,6 +230,12 @@ struct xtcp_bind2_bucket;
  *	ACKs are looked at for two minutes after it (tcp_synq_overflow())
  * @synflood_warned: the "Possible SYN flooding" line was logged for this
  *	listening period
+ * @timeline: XTCP_TIMELINE: record handshake timelines (xtcp_timeline.c)
+ * @tl: this connection's timeline or NULL; RCU, set under the socket lock
+ *	(connect) or before the child is visible, freed after a grace period
+ * @tl_dropped: a listener's last dropped requests' timelines, RCU, ring
+ *	written under @reqs_lock at @tl_dropped_next
+ * @tl_dropped_next: the slot of @tl_dropped written next
  *
  * Every lock and list above is initialised once at socket creation (and
  * again for a clone, which starts from a copy of its listener), never by
@@ -346,6 +352,11 @@ struct xtcp_sock {
 	/* SYN cookies (xtcp_syncookies.c), listener only. */
 	u32				synq_overflow_ts;
 	u8				synflood_warned;
+	/* Handshake timelines (xtcp_timeline.c). */
+	u8				timeline;
+	u8				tl_dropped_next;
+	struct xtcp_tl __rcu		*tl;
+	struct xtcp_tl __rcu		*tl_dropped[XTCP_TIMELINE_KEEP];
 };
 
 static inline void xtcp_state_store(struct sock *sk, int state)
@@ -379,6 +390,8 @@ static inline struct xtcp_sock *xtcp_sk(const struct sock *sk)
  * @rto: current SYN-ACK timeout in jiffies
  * @last_oow_ack_time: when a duplicate SYN was last answered
  *	(xtcp_oow_rate_limited()), lockless
+ * @tl: its handshake timeline or NULL (xtcp_timeline.c), RCU; moves to
+ *	the child, or to the listener when the request is dropped
  *
  * Lifetime: one reference for the ehash (and @list) membership, plus one per
  * lookup in flight. Whoever unhashes the request (final ACK, RST, timer
@@ -402,6 +415,7 @@ struct xtcp_request_sock {
 	u8			acked;
 	u32			rto;
 	u32			last_oow_ack_time;
+	struct xtcp_tl __rcu	*tl;
 };
 
 /**
@@ -464,6 +478,7 @@ struct xtcp_net {
 	int			challenge_ack_limit; /* per second, INT_MAX: none */
 	u32			challenge_timestamp; /* second of the budget */
 	u32			challenge_count;	/* budget left this second */
+	int			timeline;	/* 1: all sockets record one */
 	int			rmem[3];	/* min, default, max bytes */
 	int			wmem[3];	/* min, default, max bytes */
 	atomic_t		orphans;	/* orphaned full sockets */
@@ -608,6 +623,7 @@ int xtcp_cookie_check(struct sock *lst, struct sk_buff *skb);
  * @force_cookies: answer every SYN with a cookie, whatever the sysctl
  * @drop_synack_nth: the SYN-ACK that brings it from 1 to 0 is not sent;
  *	counted down by every SYN-ACK (xtcp_send_synack()), 0 = off
+ * @drop_synacks: the next @drop_synacks SYN-ACKs are not sent
  * @drop_final_ack: final ACKs that would complete a request are dropped
  * @acceptq_full: at the final ACK every listener's accept queue is full
  * @fail_child: the next @fail_child child creations fail as if the
@@ -621,6 +637,7 @@ struct xtcp_fault {
 	u32	cookie_minutes;
 	bool	force_cookies;
 	u32	drop_synack_nth;
+	u32	drop_synacks;
 	bool	drop_final_ack;
 	bool	acceptq_full;
 	u32	fail_child;
@@ -780,6 +797,51 @@ int xtcp_info_getsockopt(struct sock *sk, char __user *optval,
 			 int __user *optlen);
 
 /* sock_diag (xtcp_diag.c). */
+/* Handshake timelines (xtcp_timeline.c). */
+struct xtcp_tl;
+void __xtcp_tl_add(struct xtcp_tl *tl, u8 type, u8 arg);
+
+/**
+ * xtcp_tl_add() - append an event to the timeline at @p, if there is one
+ * @p: a request's or socket's timeline pointer
+ * @type: XTCP_TL_*
+ * @arg: the event's argument
+ *
+ * One pointer test when timelines are off. Under rcu_read_lock(): another
+ * context may move the timeline to a child or free it meanwhile.
+ */
+static inline void xtcp_tl_add(struct xtcp_tl __rcu *const *p, u8 type,
+			       u8 arg)
+{
+	struct xtcp_tl *tl;
+
+	if (likely(!rcu_access_pointer(*p)))
+		return;
+	rcu_read_lock();
+	tl = rcu_dereference(*p);
+	if (tl)
+		__xtcp_tl_add(tl, type, arg);
+	rcu_read_unlock();
+}
+
+void xtcp_tl_req_start(struct sock *lst, struct xtcp_request_sock *req,
+		       u8 type);
+void xtcp_tl_req_drop(struct xtcp_request_sock *req, u8 reason);
+void xtcp_tl_child(struct sock *child);
+void xtcp_tl_take(struct sock *child, struct xtcp_request_sock *req,
+		  bool owned);
+int xtcp_tl_connect(struct sock *sk);
+void xtcp_tl_free(struct xtcp_tl __rcu **p);
+void xtcp_tl_sock_free(struct sock *sk);
+int xtcp_tl_setsockopt(struct sock *sk, sockptr_t optval,
+		       unsigned int optlen);
+int xtcp_tl_getsockopt(struct sock *sk, char __user *optval,
+		       int __user *optlen);
+int xtcp_tl_diag_put(struct sk_buff *skb, int attrtype,
+		     struct xtcp_tl __rcu *const *p);
+int xtcp_tl_diag_put_dropped(struct sk_buff *skb, const struct sock *lst);
+size_t xtcp_tl_diag_size(void);
+
 int xtcp_diag_init(void);
 void xtcp_diag_exit(void);
 int xtcp_abort(struct sock *sk, int err);

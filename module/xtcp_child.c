@@ -51,6 +51,8 @@ struct sock *xtcp_child_create(struct sock *lst,
 		return NULL;
 	/* sk_clone_lock() returns the clone bh-locked; tell sparse. */
 	__acquire(&child->sk_lock.slock);
+	/* First: a failure below frees the clone, and with it these. */
+	xtcp_tl_child(child);
 
 	/* Everything below was copied from the listener; make it the child's. */
 	xtcp_sock_init_queues(child);
@@ -127,6 +129,7 @@ fail:
 	 * established, and reports the same two steps for tcpstates' sake.
 	 */
 	trace_xtcp_child_create(lst, child);
+	xtcp_tl_add(&req->tl, XTCP_TL_CHILD, 0);
 	trace_xtcp_state_change(child, TCP_LISTEN, TCP_SYN_RECV);
 	trace_xtcp_state_change(child, TCP_SYN_RECV, TCP_ESTABLISHED);
 	return child;
@@ -161,6 +164,8 @@ bool xtcp_child_hash_and_queue(struct sock *lst,
 		xp->reqs_len--;
 		if (!req->retrans)
 			xp->reqs_young--;
+		/* Only the context that replaced @req gets here. */
+		xtcp_tl_take(child, req, true);
 		xtcp_acceptq_add(lst, child);
 		trace_xtcp_child_queue(lst, child);
 		done = true;

@@ -124,9 +124,11 @@ static int xtcp_v4_connect(struct sock *sk, struct xtcp_uaddr *uaddr,
 	xp->rto = xtcp_rto_init(net);
 
 	xp->retrans_stamp = tcp_jiffies32;	/* the SYN's RTT sample */
+	xtcp_tl_connect(sk);
 	err = xtcp_send_syn(sk);
 	if (err == -ENOBUFS)
 		goto failure;
+	xtcp_tl_add(&xp->tl, XTCP_TL_SYN_SENT, 0);
 	XTCP_INC_STATS(net, XTCP_MIB_ACTIVEOPENS);
 	xtcp_rtx_timer_arm(sk, xp->rto);
 	return 0;
@@ -277,11 +279,13 @@ void xtcp_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 		goto drop;
 	}
 	if (th->rst) {
+		xtcp_tl_add(&xp->tl, XTCP_TL_RST_IN, 0);
 		xtcp_reset(sk);
 		goto drop;
 	}
 	if (!th->syn || th->fin)
 		goto drop;
+	xtcp_tl_add(&xp->tl, XTCP_TL_SYNACK_IN, 0);
 
 	xtcp_parse_options(th, &opts);
 	xp->irs = ntohl(th->seq);
@@ -302,6 +306,7 @@ void xtcp_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 		xtcp_rtt_sample(sk, (s32)(tcp_jiffies32 - syn_stamp));
 	xtcp_set_state(sk, TCP_ESTABLISHED);
 	xtcp_send_ack(sk);
+	xtcp_tl_add(&xp->tl, XTCP_TL_ESTABLISHED, 0);
 	if (!sock_flag(sk, SOCK_DEAD)) {
 		sk->sk_state_change(sk);
 		sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);

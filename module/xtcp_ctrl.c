@@ -226,6 +226,15 @@ static const struct ctl_table xtcp_sysctl_template[] = {
 		.extra1		= (void *)&xtcp_zero,
 		.extra2		= (void *)&xtcp_int_max,
 	},
+	/* 1: every socket records its handshake (xtcp_timeline.c). */
+	{
+		.procname	= "timeline",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= (void *)&xtcp_zero,
+		.extra2		= (void *)&xtcp_one,
+	},
 	/*
 	 * 6.1's register_net_sysctl() has no size and counts entries up to
 	 * an empty one; later kernels are given the size without it.
@@ -288,6 +297,7 @@ static int xtcp_sysctl_init_net(struct net *net, struct xtcp_net *xn)
 		&xn->syncookies, &xn->abort_on_overflow,
 		/* Answers to invalid segments. */
 		&xn->invalid_ratelimit, &xn->challenge_ack_limit,
+		&xn->timeline,
 	};
 	int i;
 

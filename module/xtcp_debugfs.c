@@ -31,6 +31,9 @@ void xtcp_debugfs_init(void)
 	 */
 	debugfs_create_u32("drop_synack_nth", 0600, xtcp_debugfs_dir,
 			   &xtcp_fault.drop_synack_nth);
+	/* N: the next N SYN-ACKs are not sent, each counted the same way. */
+	debugfs_create_u32("drop_synacks", 0600, xtcp_debugfs_dir,
+			   &xtcp_fault.drop_synacks);
 	/*
 	 * Final ACKs (and data) that would complete a request are dropped
 	 * and count FaultFinalAckDrop: requests stay in SYN_RECV.
@@ -50,7 +53,7 @@ void xtcp_debugfs_init(void)
 
 /**
  * xtcp_fault_dec() - take one unit of a counted knob
- * @knob: &xtcp_fault.drop_synack_nth or &xtcp_fault.fail_child
+ * @knob: &xtcp_fault.drop_synack_nth, .drop_synacks or .fail_child
  *
  * Debugfs writes the knob with a plain store; the hooks decrement it
  * with a compare-and-exchange, so concurrent SYN-ACKs or final ACKs on

@@ -125,9 +125,10 @@ static int xtcp_diag_fill_req(struct xtcp_diag_ctx *c,
 	m->idiag_timer = 1;
 	m->idiag_retrans = READ_ONCE(req->retrans);
 	m->idiag_expires = jiffies_delta_to_msecs(left);
-	if (c->net_admin &&
-	    nla_put_u32(c->skb, INET_DIAG_MARK,
-			READ_ONCE(req->listener->sk_mark))) {
+	if ((c->net_admin &&
+	     nla_put_u32(c->skb, INET_DIAG_MARK,
+			 READ_ONCE(req->listener->sk_mark))) ||
+	    xtcp_tl_diag_put(c->skb, XTCP_DIAG_TIMELINE, &req->tl)) {
 		nlmsg_cancel(c->skb, nlh);
 		return -EMSGSIZE;
 	}
@@ -238,6 +239,11 @@ static int xtcp_diag_fill_sk(struct xtcp_diag_ctx *c, struct sock *sk)
 			goto errout;
 		xtcp_get_info(sk, nla_data(attr));
 	}
+	/* XTCP's own: a connection's handshake, a listener's failed ones. */
+	if (xtcp_tl_diag_put(c->skb, XTCP_DIAG_TIMELINE, &xp->tl))
+		goto errout;
+	if (state == TCP_LISTEN && xtcp_tl_diag_put_dropped(c->skb, sk))
+		goto errout;
 	nlmsg_end(c->skb, nlh);
 	return 0;
 
@@ -267,6 +273,7 @@ static size_t xtcp_diag_msg_size(void)
 		+ nla_total_size(SK_MEMINFO_VARS * sizeof(u32))
 		+ nla_total_size(sizeof(XTCP_DIAG_CONG))
 		+ nla_total_size_64bit(sizeof(struct tcp_info))
+		+ xtcp_tl_diag_size()
 		+ 64;
 }
 

@@ -126,6 +126,7 @@ static void xtcp_req_err(struct xtcp_request_sock *req, u32 seq, bool abort)
 		XTCP_INC_STATS(net, XTCP_MIB_OUTOFWINDOWICMPS);
 	} else if (abort && xtcp_reqsk_unlink(req)) {
 		XTCP_INC_STATS(net, XTCP_MIB_LISTENDROPS);
+		xtcp_tl_req_drop(req, XTCP_TL_DROP_DESTROYED);
 		xtcp_reqsk_finish(req, false, true);
 	}
 	xtcp_reqsk_put(req);

@@ -198,8 +198,10 @@ int xtcp_accept(struct socket *sock, struct socket *newsock, int flags,
 	}
 	/* Only accept() and listen-stop dequeue, both under the owner lock. */
 	child = xtcp_acceptq_remove(sk);
-	if (child)
+	if (child) {
 		trace_xtcp_child_accept(sk, child);
+		xtcp_tl_add(&xtcp_sk(child)->tl, XTCP_TL_ACCEPTED, 0);
+	}
 	release_sock(sk);
 	if (WARN_ON_ONCE(!child))
 		return -EAGAIN;
@@ -256,6 +258,7 @@ void xtcp_listen_stop(struct sock *sk)
 	list_for_each_entry_safe(req, rtmp, &reqs, list) {
 		list_del_init(&req->list);
 		xtcp_trace_req_drop(req, XTCP_REQ_DROP_LISTENER_CLOSED);
+		xtcp_tl_req_drop(req, XTCP_TL_DROP_LISTENER_CLOSED);
 		xtcp_reqsk_finish(req, rst, true);
 	}
 

@@ -777,6 +777,8 @@ static int xtcp_req_send(const struct xtcp_request_sock *req, bool rst)
  */
 int xtcp_send_synack(const struct xtcp_request_sock *req)
 {
+	/* Recorded as sent even when the knob below loses it. */
+	xtcp_tl_add(&req->tl, XTCP_TL_SYNACK, READ_ONCE(req->retrans));
 	/*
 	 * Test knob: this SYN-ACK is lost, as if tcp_v4_send_synack() had
 	 * handed it to ip_build_and_send_pkt() and the network dropped it.
@@ -784,8 +786,10 @@ int xtcp_send_synack(const struct xtcp_request_sock *req)
 	 * was or will be armed by the caller and retransmits as after a
 	 * real loss (reqsk_timer_handler()).
 	 */
-	if (unlikely(READ_ONCE(xtcp_fault.drop_synack_nth)) &&
-	    xtcp_fault_dec(&xtcp_fault.drop_synack_nth) == 1) {
+	if ((unlikely(READ_ONCE(xtcp_fault.drop_synack_nth)) &&
+	     xtcp_fault_dec(&xtcp_fault.drop_synack_nth) == 1) ||
+	    (unlikely(READ_ONCE(xtcp_fault.drop_synacks)) &&
+	     xtcp_fault_dec(&xtcp_fault.drop_synacks))) {
 		XTCP_INC_STATS(read_pnet(&req->common.skc_net),
 			       XTCP_MIB_FAULTSYNACKDROP);
 		return 0;

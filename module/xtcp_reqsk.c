@@ -24,8 +24,11 @@ static struct kmem_cache *xtcp_reqsk_cachep __read_mostly;
 
 static void xtcp_reqsk_free_rcu(struct rcu_head *head)
 {
-	kmem_cache_free(xtcp_reqsk_cachep,
-			container_of(head, struct xtcp_request_sock, rcu));
+	struct xtcp_request_sock *req;
+
+	req = container_of(head, struct xtcp_request_sock, rcu);
+	xtcp_tl_free(&req->tl);
+	kmem_cache_free(xtcp_reqsk_cachep, req);
 }
 
 /**
@@ -90,8 +93,10 @@ void xtcp_reqsk_finish(struct xtcp_request_sock *req, bool rst, bool sync)
  */
 void xtcp_reqsk_kill(struct xtcp_request_sock *req, bool rst)
 {
-	if (xtcp_reqsk_unlink(req))
+	if (xtcp_reqsk_unlink(req)) {
+		xtcp_tl_req_drop(req, XTCP_TL_DROP_DESTROYED);
 		xtcp_reqsk_finish(req, rst, true);
+	}
 }
 
 /*
@@ -150,6 +155,7 @@ void xtcp_reqsk_timer(struct timer_list *t)
 		if (xtcp_reqsk_unlink(req)) {
 			xtcp_trace_req_drop(req,
 					    XTCP_REQ_DROP_LISTENER_CLOSED);
+			xtcp_tl_req_drop(req, XTCP_TL_DROP_LISTENER_CLOSED);
 			xtcp_reqsk_finish(req, false, false);
 		}
 		return;
@@ -168,6 +174,7 @@ void xtcp_reqsk_timer(struct timer_list *t)
 		if (xtcp_reqsk_unlink(req)) {
 			XTCP_INC_STATS(net, XTCP_MIB_REQTIMEOUTS);
 			xtcp_trace_req_drop(req, XTCP_REQ_DROP_TIMEOUT);
+			xtcp_tl_req_drop(req, XTCP_TL_DROP_TIMEOUT);
 			xtcp_reqsk_finish(req, false, false);
 		}
 		return;
@@ -244,6 +251,7 @@ struct xtcp_request_sock *xtcp_reqsk_alloc(struct sock *lst,
  */
 void xtcp_reqsk_free_unpublished(struct xtcp_request_sock *req)
 {
+	xtcp_tl_free(&req->tl);
 	sock_put(req->listener);
 	kmem_cache_free(xtcp_reqsk_cachep, req);
 }
@@ -325,6 +333,8 @@ void xtcp_conn_request(struct sock *lst, struct sk_buff *skb)
 
 	req->iss = tw_isn ? : xtcp_isn(ip_hdr(skb)->daddr, ip_hdr(skb)->saddr,
 				       tcp_hdr(skb)->dest, tcp_hdr(skb)->source);
+	/* After the cookie branch: a flood of cookie SYNs allocates none. */
+	xtcp_tl_req_start(lst, req, XTCP_TL_SYN);
 	/* One reference for the table, one for this function. */
 	refcount_inc(&req->common.skc_refcnt);
 	spin_lock_bh(&xp->reqs_lock);
@@ -430,12 +440,15 @@ bool xtcp_reqsk_rcv(struct xtcp_request_sock *req, struct sk_buff *skb)
 		if (seq == req->irs + 1 && xtcp_reqsk_unlink(req)) {
 			XTCP_INC_STATS(net, XTCP_MIB_ATTEMPTFAILS);
 			xtcp_trace_req_drop(req, XTCP_REQ_DROP_RST);
+			xtcp_tl_req_drop(req, XTCP_TL_DROP_RST);
 			xtcp_reqsk_finish(req, false, true);
 		}
 		goto drop;
 	}
 	if (th->syn) {
 		/* tcp_check_req(): a retransmitted SYN, answered at a rate. */
+		if (!th->ack && seq == req->irs)
+			xtcp_tl_add(&req->tl, XTCP_TL_SYN_DUP, 0);
 		if (!th->ack && seq == req->irs &&
 		    !xtcp_oow_rate_limited(net, skb, XTCP_MIB_ACKSKIPPEDSYNRECV,
 					   &req->last_oow_ack_time))
@@ -463,6 +476,7 @@ bool xtcp_reqsk_rcv(struct xtcp_request_sock *req, struct sk_buff *skb)
 	    !th->fin && skb->len == th->doff * 4) {
 		WRITE_ONCE(req->acked, 1);
 		XTCP_INC_STATS(net, XTCP_MIB_DEFERACCEPTDROP);
+		xtcp_tl_add(&req->tl, XTCP_TL_ACK_DEFER, 0);
 		goto drop;
 	}
 
@@ -480,6 +494,7 @@ bool xtcp_reqsk_rcv(struct xtcp_request_sock *req, struct sk_buff *skb)
 		XTCP_INC_STATS(net, XTCP_MIB_LISTENOVERFLOWS);
 		XTCP_INC_STATS(net, XTCP_MIB_LISTENDROPS);
 		trace_xtcp_acceptq_overflow(lst, skb);
+		xtcp_tl_add(&req->tl, XTCP_TL_ACK_OVERFLOW, 0);
 		/*
 		 * tcp_check_req(): by default the ACK is dropped and the
 		 * request kept, so the SYN-ACK timer makes the peer ACK again
@@ -487,14 +502,18 @@ bool xtcp_reqsk_rcv(struct xtcp_request_sock *req, struct sk_buff *skb)
 		 * the half-open connection instead (embryonic_reset).
 		 */
 		if (READ_ONCE(xtcp_pernet(net)->abort_on_overflow) &&
-		    xtcp_reqsk_unlink(req))
+		    xtcp_reqsk_unlink(req)) {
+			xtcp_tl_req_drop(req, XTCP_TL_DROP_OVERFLOW);
 			xtcp_reqsk_finish(req, true, true);
+		}
 		goto drop;
 	}
 
+	xtcp_tl_add(&req->tl, XTCP_TL_ACK, 0);
 	child = xtcp_child_create(lst, req, skb);
 	if (!child) {
 		XTCP_INC_STATS(net, XTCP_MIB_LISTENDROPS);
+		xtcp_tl_add(&req->tl, XTCP_TL_ACK_OVERFLOW, 0);
 		/*
 		 * tcp_check_req(): a child that cannot be made takes the
 		 * listen_overflow path of a full queue, so
@@ -502,8 +521,10 @@ bool xtcp_reqsk_rcv(struct xtcp_request_sock *req, struct sk_buff *skb)
 		 * here too; by default the request waits for the next ACK.
 		 */
 		if (READ_ONCE(xtcp_pernet(net)->abort_on_overflow) &&
-		    xtcp_reqsk_unlink(req))
+		    xtcp_reqsk_unlink(req)) {
+			xtcp_tl_req_drop(req, XTCP_TL_DROP_OVERFLOW);
 			xtcp_reqsk_finish(req, true, true);
+		}
 		goto drop;
 	}
 	if (!xtcp_child_hash_and_queue(lst, req, child)) {

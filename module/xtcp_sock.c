@@ -579,6 +579,9 @@ static int xtcp_setsockopt(struct socket *sock, int level, int optname,
 		}
 		return ip_setsockopt(sk, level, optname, optval, optlen);
 	}
+	/* XTCP's own option: not at TCP's level, where TCP has none. */
+	if (level == SOL_XTCP && optname == XTCP_TIMELINE)
+		return xtcp_tl_setsockopt(sk, optval, optlen);
 	if (level == SOL_XTCP || level == SOL_TCP)
 		return xtcp_sockopt_set(sk, optname, optval, optlen);
 	if (level != SOL_SOCKET)
@@ -606,6 +609,8 @@ static int xtcp_getsockopt(struct socket *sock, int level, int optname,
 {
 	if (level == SOL_IP)
 		return ip_getsockopt(sock->sk, level, optname, optval, optlen);
+	if (level == SOL_XTCP && optname == XTCP_TIMELINE)
+		return xtcp_tl_getsockopt(sock->sk, optval, optlen);
 	if (level == SOL_XTCP || level == SOL_TCP)
 		return xtcp_sockopt_get(sock->sk, optname, optval, optlen);
 	return -ENOPROTOOPT;
@@ -666,6 +671,7 @@ static void xtcp_prot_destruct(struct sock *sk)
 	dst_release(rcu_dereference_protected(sk->sk_dst_cache, 1));
 	/* IP_XFRM_POLICY's, as inet_csk_destroy_sock() frees TCP's. */
 	xfrm_sk_free_policy(sk);
+	xtcp_tl_sock_free(sk);
 }
 
 static const struct proto_ops xtcp_stream_ops;

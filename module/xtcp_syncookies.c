@@ -233,12 +233,15 @@ int xtcp_cookie_check(struct sock *lst, struct sk_buff *skb)
 		goto listen_drop;
 	req->irs = seq;
 	req->iss = ntohl(th->ack_seq) - 1;
+	xtcp_tl_req_start(lst, req, XTCP_TL_COOKIE);
 
 	child = xtcp_child_create(lst, req, skb);
 	if (!child) {
 		xtcp_reqsk_free_unpublished(req);
 		goto listen_drop;
 	}
+	/* The request was never published: its timeline is ours to move. */
+	xtcp_tl_take(child, req, true);
 	if (!xtcp_child_insert_and_queue(lst, child)) {
 		bool again = !xtcp_sk(lst)->closing;
 

@@ -59,6 +59,7 @@ static void xtcp_syn_timeout(struct sock *sk)
 	XTCP_INC_STATS(net, XTCP_MIB_SYNRETRANS);
 	trace_xtcp_retransmit(sk, xp->iss, xp->iss + 1, xp->syn_retries);
 	xtcp_send_syn(sk);
+	xtcp_tl_add(&xp->tl, XTCP_TL_SYN_SENT, min_t(u8, xp->syn_retries, U8_MAX));
 	xp->rto = xtcp_rto_next(net, xp->rto);
 	xtcp_rtx_timer_arm(sk, xp->rto);
 }

@@ -13,7 +13,14 @@
  * - SOCK_DESTROY: the killed side reads ECONNABORTED, the peer ECONNRESET;
  *   an unprivileged user gets EPERM; request socks and TIME_WAIT entries go;
  * - another netns sees none of these sockets;
- * - a dump of 300 sockets through a small buffer returns each exactly once.
+ * - a dump of 300 sockets through a small buffer returns each exactly once;
+ * - XTCP only, the handshake timeline (XTCP_DIAG_TIMELINE): absent unless
+ *   asked for; a child whose first two SYN-ACKs were lost lists SYN,
+ *   three SYN-ACKs spaced by the backoff, ACK, child, queue and accept,
+ *   and its client SYN, SYN-ACK and establishment; a request flooded with
+ *   duplicate SYNs keeps 16 events, counts the rest, and once dropped
+ *   leaves its timeline, ending in the drop, on its listener;
+ *   XTCP_TIMELINE's errnos and net.xtcp.timeline's bounds.
  */
 #include <stddef.h>
 #include <linux/inet_diag.h>
@@ -39,7 +46,33 @@ struct dent {
 	int			skmem_len;
 	uint32_t		skmem[16];
 	bool			meminfo;
+	/* XTCP_DIAG_TIMELINE (tl_len -1: absent), XTCP_DIAG_TIMELINE_DROPPED */
+	int			tl_len;
+	struct xtcp_timeline	tl;
+	struct xtcp_timeline_event tl_ev[XTCP_TIMELINE_LEN];
+	int			ndropped;
+	struct xtcp_timeline	dropped[XTCP_TIMELINE_KEEP];
+	struct xtcp_timeline_event dropped_ev[XTCP_TIMELINE_KEEP]
+					     [XTCP_TIMELINE_LEN];
 };
+
+/* A timeline attribute into *h and ev[]; its payload length. */
+static int tl_parse(const struct rtattr *a, struct xtcp_timeline *h,
+		    struct xtcp_timeline_event *ev)
+{
+	int alen = RTA_PAYLOAD(a);
+	size_t n;
+
+	memset(h, 0, sizeof(*h));
+	if (alen < (int)sizeof(*h))
+		return alen;
+	memcpy(h, RTA_DATA(a), sizeof(*h));
+	n = (alen - sizeof(*h)) / sizeof(*ev);
+	if (n > XTCP_TIMELINE_LEN)
+		n = XTCP_TIMELINE_LEN;
+	memcpy(ev, (const char *)RTA_DATA(a) + sizeof(*h), n * sizeof(*ev));
+	return alen;
+}
 
 static int diag_open(void)
 {
@@ -89,10 +122,21 @@ static void dent_parse(struct dent *d, struct nlmsghdr *nlh)
 	d->m = *m;
 	d->shutdown = -1;
 	d->protocol = -1;
+	d->tl_len = -1;
 	for (; RTA_OK(a, len); a = RTA_NEXT(a, len)) {
 		int alen = RTA_PAYLOAD(a);
 
 		switch (a->rta_type) {
+		case XTCP_DIAG_TIMELINE:
+			d->tl_len = tl_parse(a, &d->tl, d->tl_ev);
+			break;
+		case XTCP_DIAG_TIMELINE_DROPPED:
+			if (d->ndropped < XTCP_TIMELINE_KEEP) {
+				tl_parse(a, &d->dropped[d->ndropped],
+					 d->dropped_ev[d->ndropped]);
+				d->ndropped++;
+			}
+			break;
 		case INET_DIAG_INFO:
 			d->info_len = alen;
 			memcpy(&d->info, RTA_DATA(a),
@@ -707,6 +751,256 @@ TEST_F_TIMEOUT(diag, partial_dump, 300)
 	}
 	for (i = 0; i < NL; i++)
 		close(lfds[i]);
+}
+
+/* ---- XTCP only: the handshake timeline ---------------------------------- */
+
+#define TL_DBG "/sys/kernel/debug/xtcp/drop_synacks"
+
+static const struct xfam tl_f = XFAM_XTCP;
+
+FIXTURE(tl) {
+	struct dent d[8];
+};
+
+FIXTURE_SETUP(tl)
+{
+	xtcp_setup_netns(_metadata, &tl_f);
+}
+
+FIXTURE_TEARDOWN(tl)
+{
+	write_file(TL_DBG, "0");
+}
+
+/* Event types of a timeline, "SYN SYNACK/0 ..." for the logs. */
+static void tl_str(const struct xtcp_timeline *h,
+		   const struct xtcp_timeline_event *ev, char *out, size_t len)
+{
+	size_t o = 0;
+	int i;
+
+	out[0] = 0;
+	for (i = 0; i < h->nr && o < len; i++)
+		o += snprintf(out + o, len - o, "%s%d/%d@%u", i ? " " : "",
+			      ev[i].type, ev[i].arg, ev[i].usec);
+}
+
+/* The earliest a backed-off timer of MS may fire: a tick short, 2 % slow. */
+static unsigned int tl_earliest_us(unsigned int ms)
+{
+	return (ms - ms / 50 - 10) * 1000;
+}
+
+TEST_F(tl, sockopt)
+{
+	int fd = xsock(&tl_f, 0), v = 7;
+	socklen_t len = sizeof(v);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, getsockopt(fd, SOL_XTCP, XTCP_TIMELINE, &v, &len));
+	EXPECT_EQ(0, v);
+	EXPECT_EQ(0, setint(fd, SOL_XTCP, XTCP_TIMELINE, 5));
+	ASSERT_EQ(0, getsockopt(fd, SOL_XTCP, XTCP_TIMELINE, &v, &len));
+	EXPECT_EQ(1, v);
+	EXPECT_EQ(-1, setsockopt(fd, SOL_XTCP, XTCP_TIMELINE, &v, 2));
+	EXPECT_EQ(EINVAL, errno);
+	len = -1;
+	EXPECT_EQ(-1, getsockopt(fd, SOL_XTCP, XTCP_TIMELINE, &v,
+				 (socklen_t *)&len));
+	/* TCP has no such option at its own level: neither has XTCP there. */
+	EXPECT_EQ(ENOPROTOOPT, setint(fd, IPPROTO_TCP, XTCP_TIMELINE, 1));
+	EXPECT_EQ(EINVAL, sysctl_set("net.xtcp.timeline", "2"));
+	EXPECT_EQ(EINVAL, sysctl_set("net.xtcp.timeline", "-1"));
+	EXPECT_EQ(0, sysctl_set("net.xtcp.timeline", "1"));
+	close(fd);
+}
+
+/* Off by default: no attribute on a listener, a child or a client. */
+TEST_F(tl, off_by_default)
+{
+	int lfd, c, s, n, i;
+
+	lfd = listener(&tl_f, "127.0.0.1", PORT, 8);
+	ASSERT_LE(0, lfd);
+	ASSERT_EQ(0, pair(&tl_f, lfd, PORT, &c, &s));
+	n = dump(&tl_f, ALL_STATES, 0, 0, 0, self->d, 8);
+	ASSERT_EQ(3, n);
+	for (i = 0; i < n; i++) {
+		EXPECT_EQ(-1, self->d[i].tl_len);
+		EXPECT_EQ(0, self->d[i].ndropped);
+	}
+	close(c);
+	close(s);
+	close(lfd);
+}
+
+/*
+ * Two namespaces, so that the client's SYN timer (5 s) stays out of the
+ * way of the listener's 200 ms SYN-ACK timer; the first two SYN-ACKs are
+ * lost (debugfs drop_synacks), the third completes the handshake.
+ */
+TEST_F(tl, synack_lost_twice)
+{
+	const struct xtcp_timeline_event *ev;
+	const struct xtcp_timeline *h;
+	static const int want[] = {
+		XTCP_TL_SYN, XTCP_TL_SYNACK, XTCP_TL_SYNACK, XTCP_TL_SYNACK,
+		XTCP_TL_ACK, XTCP_TL_CHILD, XTCP_TL_QUEUED, XTCP_TL_ACCEPTED,
+	};
+	int lfd, c, s, n, i, cport;
+	struct twons t;
+	char str[512];
+
+	ASSERT_EQ(0, twons_setup(&t, false));	/* in S */
+	ASSERT_EQ(200, synack_timers_set(&tl_f, 5, 200));
+	lfd = xsock(&tl_f, 0);
+	ASSERT_LE(0, lfd);
+	ASSERT_EQ(0, setint(lfd, SOL_XTCP, XTCP_TIMELINE, 1));
+	ASSERT_EQ(0, xbind(&tl_f, lfd, NS_S_ADDR, PORT));
+	ASSERT_EQ(0, listen(lfd, 8));
+	ASSERT_EQ(0, write_file(TL_DBG, "2"));
+
+	ASSERT_EQ(0, ns_enter(t.c));
+	ASSERT_EQ(5000, syn_timers_set(&tl_f, 2, 5000));
+	c = xsock(&tl_f, 0);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, setint(c, SOL_XTCP, XTCP_TIMELINE, 1));
+	ASSERT_EQ(0, xconnect(&tl_f, c, NS_S_ADDR, PORT));
+	cport = local_port(c);
+	n = dump(&tl_f, TCPF(TCP_ESTABLISHED), cport, 0, 0, self->d, 8);
+	ASSERT_EQ(1, n);
+	h = &self->d[0].tl;
+	ev = self->d[0].tl_ev;
+	tl_str(h, ev, str, sizeof(str));
+	TH_LOG("client: %s", str);
+	ASSERT_EQ(3, h->nr);
+	EXPECT_EQ(XTCP_TL_SYN_SENT, ev[0].type);
+	EXPECT_EQ(0, ev[0].arg);
+	EXPECT_EQ(XTCP_TL_SYNACK_IN, ev[1].type);
+	EXPECT_EQ(XTCP_TL_ESTABLISHED, ev[2].type);
+	/* SYN-ACK #2 left 200 + 400 ms after the first */
+	EXPECT_LE(tl_earliest_us(600), ev[1].usec);
+	EXPECT_LE(ev[1].usec, ev[2].usec);
+	EXPECT_EQ(inet_addr(NS_C_ADDR), h->saddr);
+	EXPECT_EQ(inet_addr(NS_S_ADDR), h->daddr);
+	EXPECT_EQ(cport, ntohs(h->sport));
+	EXPECT_EQ(PORT, ntohs(h->dport));
+	EXPECT_EQ(0, h->lost);
+
+	ASSERT_EQ(0, ns_enter(t.s));
+	s = accept(lfd, NULL, NULL);
+	ASSERT_LE(0, s);
+	n = dump(&tl_f, TCPF(TCP_ESTABLISHED), PORT, 0, 0, self->d, 8);
+	ASSERT_EQ(1, n);
+	h = &self->d[0].tl;
+	ev = self->d[0].tl_ev;
+	tl_str(h, ev, str, sizeof(str));
+	TH_LOG("child: %s", str);
+	ASSERT_EQ(sizeof(*h) + h->nr * sizeof(*ev),
+		  (size_t)self->d[0].tl_len);
+	ASSERT_EQ(ARRAY_SIZE(want), h->nr);
+	for (i = 0; i < h->nr; i++) {
+		EXPECT_EQ(want[i], ev[i].type) TH_LOG("event %d", i);
+		if (i)
+			EXPECT_LE(ev[i - 1].usec, ev[i].usec);
+	}
+	EXPECT_EQ(0, ev[0].usec);
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(i, ev[1 + i].arg);
+	/* 200 ms, then 400 ms of backoff between the SYN-ACKs */
+	EXPECT_LE(tl_earliest_us(200), ev[2].usec - ev[1].usec);
+	EXPECT_LE(tl_earliest_us(400), ev[3].usec - ev[2].usec);
+	EXPECT_GT(20000000, ev[3].usec);
+	EXPECT_EQ(inet_addr(NS_S_ADDR), h->saddr);
+	EXPECT_EQ(inet_addr(NS_C_ADDR), h->daddr);
+	EXPECT_EQ(PORT, ntohs(h->sport));
+	EXPECT_EQ(cport, ntohs(h->dport));
+	EXPECT_EQ(0, h->lost);
+	EXPECT_NE(0, h->start_ns);
+	/* the listener has none of its own and dropped nothing */
+	n = dump(&tl_f, TCPF(TCP_LISTEN), PORT, 0, 0, self->d, 8);
+	ASSERT_EQ(1, n);
+	EXPECT_EQ(-1, self->d[0].tl_len);
+	EXPECT_EQ(0, self->d[0].ndropped);
+	close(s);
+	close(lfd);
+	ASSERT_EQ(0, ns_enter(t.c));
+	close(c);
+}
+
+/*
+ * net.xtcp.timeline = 1 and a request whose SYN-ACKs go to a MAC nobody
+ * has: 20 duplicate SYNs overflow its 16 events; the last slot follows
+ * the newest; once the SYN-ACK retries are spent its listener keeps the
+ * timeline, which ends in the drop.
+ */
+TEST_F(tl, bounded_and_dropped)
+{
+	const struct xtcp_timeline_event *ev;
+	const struct xtcp_timeline *h;
+	int lfd, raw, n, i, last;
+	struct twons t;
+	char str[512];
+
+	ASSERT_EQ(0, twons_setup(&t, true));	/* in S */
+	ASSERT_EQ(0, sysctl_set("net.xtcp.timeline", "1"));
+	ASSERT_EQ(1000, synack_timers_set(&tl_f, 1, 1000));
+	lfd = listener(&tl_f, NS_S_ADDR, PORT, 8);
+	ASSERT_LE(0, lfd);
+	ASSERT_EQ(0, ns_enter(t.c));
+	raw = socket(AF_INET, SOCK_RAW, tl_f.ipproto);
+	ASSERT_LE(0, raw);
+	for (i = 0; i < 21; i++)
+		ASSERT_EQ(0, raw_send_seg(raw, NS_C_ADDR, NS_S_ADDR,
+					  tl_f.ipproto, 40000, PORT, 1000, 0,
+					  TH_SYN));
+	ASSERT_EQ(0, ns_enter(t.s));
+
+	/* the duplicates may still be in the veth's backlog: wait for them */
+	for (i = 0; i < 50; i++) {
+		n = dump(&tl_f, TCPF(TCP_SYN_RECV), 0, 0, 0, self->d, 8);
+		if (n != 1 || self->d[0].tl.lost >= 22 - XTCP_TIMELINE_LEN)
+			break;
+		sleep_ms(20);
+	}
+	ASSERT_EQ(1, n);
+	h = &self->d[0].tl;
+	ev = self->d[0].tl_ev;
+	tl_str(h, ev, str, sizeof(str));
+	TH_LOG("request: %s lost %u", str, h->lost);
+	ASSERT_EQ(XTCP_TIMELINE_LEN, h->nr);
+	EXPECT_EQ(XTCP_TL_SYN, ev[0].type);
+	EXPECT_EQ(XTCP_TL_SYNACK, ev[1].type);
+	EXPECT_EQ(XTCP_TL_SYN_DUP, ev[2].type);
+	/* SYN, SYN-ACK, 20 duplicates (and what they drew): 16 kept */
+	EXPECT_LE(22 - XTCP_TIMELINE_LEN, h->lost);
+
+	/* dropped at 1 + 2 s: the listener keeps its timeline */
+	for (i = 0; i < 100; i++) {
+		n = dump(&tl_f, TCPF(TCP_LISTEN), PORT, 0, 0, self->d, 8);
+		if (n != 1 || self->d[0].ndropped)
+			break;
+		sleep_ms(100);
+	}
+	ASSERT_EQ(1, n);
+	ASSERT_EQ(1, self->d[0].ndropped);
+	h = &self->d[0].dropped[0];
+	ev = self->d[0].dropped_ev[0];
+	tl_str(h, ev, str, sizeof(str));
+	TH_LOG("dropped: %s lost %u", str, h->lost);
+	ASSERT_EQ(XTCP_TIMELINE_LEN, h->nr);
+	last = h->nr - 1;
+	EXPECT_EQ(XTCP_TL_DROP, ev[last].type);
+	EXPECT_EQ(XTCP_TL_DROP_TIMEOUT, ev[last].arg);
+	/* 1 s then 2 s of SYN-ACK timeouts after the SYN */
+	EXPECT_LE(tl_earliest_us(3000), ev[last].usec);
+	EXPECT_EQ(40000, ntohs(h->dport));
+	EXPECT_EQ(inet_addr(NS_C_ADDR), h->daddr);
+	EXPECT_LE(22 - XTCP_TIMELINE_LEN + 1, h->lost);
+	EXPECT_EQ(0, dump(&tl_f, TCPF(TCP_SYN_RECV), 0, 0, 0, self->d, 8));
+	close(raw);
+	close(lfd);
 }
 
 TEST_HARNESS_MAIN

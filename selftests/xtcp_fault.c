@@ -69,7 +69,8 @@ static long knob_get(const char *name)
 }
 
 static const char *const knobs[] = {
-	"drop_synack_nth", "drop_final_ack", "acceptq_full", "fail_child",
+	"drop_synack_nth", "drop_synacks", "drop_final_ack", "acceptq_full",
+	"fail_child",
 };
 
 static void knobs_off(void)

@@ -16,6 +16,8 @@
 #ifndef _UAPI_LINUX_XTCP_H
 #define _UAPI_LINUX_XTCP_H
 
+#include <linux/types.h>
+
 /*
  * Address family. sock_register() only takes families below AF_MAX (46 in
  * 6.1, 6.12 and 7.3) whose slot is free, so an out-of-tree family must reuse
@@ -156,5 +158,91 @@
  */
 #define XTCP_DIAG_FAMILY	AF_XTCP
 #define XTCP_DIAG_PROTOCOL	IPPROTO_XTCP
+
+/*
+ * The handshake timeline (Documentation/observability.rst): the ordered
+ * events of one connection's setup, with their times, kept in a small
+ * per-connection record that is freed with the request or socket.
+ *
+ * XTCP_TIMELINE (setsockopt/getsockopt at SOL_XTCP only; TCP has no such
+ * option, so it is not accepted at IPPROTO_TCP): an int, 0 or not 0,
+ * reads back 0 or 1. On a listener, every request it makes from then on
+ * records its timeline, which its child inherits; on a socket before
+ * connect(), its active open is recorded. The sysctl net.xtcp.timeline
+ * = 1 turns it on for every socket of the netns at once.
+ *
+ * sock_diag replies then carry XTCP_DIAG_TIMELINE, a struct
+ * xtcp_timeline followed by nr events, for a request sock or a full
+ * socket that has one; a listener's reply also carries, as
+ * XTCP_DIAG_TIMELINE_DROPPED attributes, the timelines of its last
+ * XTCP_TIMELINE_KEEP requests that were dropped (the XTCP_TL_DROP event
+ * says why). Neither needs an idiag_ext bit. The attribute numbers are
+ * above any of inet_diag's.
+ */
+#define XTCP_TIMELINE			200
+#define XTCP_DIAG_TIMELINE		64
+#define XTCP_DIAG_TIMELINE_DROPPED	65
+
+/* Events kept: the first 15, then the newest over the ones "lost". */
+#define XTCP_TIMELINE_LEN	16
+/* Dropped requests' timelines a listener keeps. */
+#define XTCP_TIMELINE_KEEP	4
+
+/*
+ * Events. Passive open: SYN (received, request made), SYN_DUP (the peer
+ * retransmitted its SYN), SYNACK (sent; arg: the request's SYN-ACK
+ * timeouts so far, 0 for the first), COOKIE (an ACK carried a valid SYN
+ * cookie; no request existed before), ACK (the final ACK accepted),
+ * ACK_DEFER (a bare final ACK held by XTCP_DEFER_ACCEPT), ACK_OVERFLOW
+ * (the final ACK dropped: accept queue full or no memory for the child),
+ * CHILD (cloned from the listener), QUEUED (on the accept queue),
+ * ACCEPTED (accept() returned it), DROP (the request dropped; arg:
+ * XTCP_TL_DROP_*). Active open: SYN_SENT (arg: 0 first, n the nth
+ * retransmission), SYNACK_IN, ESTABLISHED (final ACK sent), RST_IN
+ * (refused by the peer's RST).
+ */
+enum {
+	XTCP_TL_SYN = 1,
+	XTCP_TL_SYN_DUP,
+	XTCP_TL_SYNACK,
+	XTCP_TL_COOKIE,
+	XTCP_TL_ACK,
+	XTCP_TL_ACK_DEFER,
+	XTCP_TL_ACK_OVERFLOW,
+	XTCP_TL_CHILD,
+	XTCP_TL_QUEUED,
+	XTCP_TL_ACCEPTED,
+	XTCP_TL_DROP,
+	XTCP_TL_SYN_SENT,
+	XTCP_TL_SYNACK_IN,
+	XTCP_TL_ESTABLISHED,
+	XTCP_TL_RST_IN,
+};
+
+enum {
+	XTCP_TL_DROP_TIMEOUT = 1,	/* SYN-ACK retries exhausted */
+	XTCP_TL_DROP_RST,		/* the peer reset it */
+	XTCP_TL_DROP_LISTENER_CLOSED,	/* its listener stopped */
+	XTCP_TL_DROP_OVERFLOW,		/* reset: net.xtcp.abort_on_overflow */
+	XTCP_TL_DROP_DESTROYED,		/* SOCK_DESTROY, ICMP, netns exit */
+};
+
+struct xtcp_timeline_event {
+	__u32	usec;		/* since start_ns; saturates at ~71 min */
+	__u8	type;		/* XTCP_TL_* */
+	__u8	arg;		/* see XTCP_TL_* */
+	__u16	resv;
+};
+
+struct xtcp_timeline {
+	__u64	start_ns;	/* CLOCK_MONOTONIC of the first event */
+	__be32	saddr;		/* local address and port */
+	__be32	daddr;		/* peer address and port */
+	__be16	sport;
+	__be16	dport;
+	__u16	nr;		/* events that follow */
+	__u16	lost;		/* events overwritten in ev[nr - 1] */
+	struct xtcp_timeline_event ev[];
+};
 
 #endif /* _UAPI_LINUX_XTCP_H */

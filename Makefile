@@ -124,7 +124,7 @@ INSTALL_MOD_DIR ?= extra
 MOD_KVER = $(or $(firstword $(shell modinfo -F vermagic build/$(FLAVOUR)/xtcp.ko 2>/dev/null)),$(KVER))
 DEPMOD = depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(MOD_KVER)
 # The tools go to $(DESTDIR)$(PREFIX)/bin (xtcp-run with its library in
-# lib/xtcp/, xtcp-states, xss), the man pages to $(DESTDIR)$(MANDIR).
+# lib/xtcp/, xtcp-states, xtcp-timeline, xss), the man pages to $(DESTDIR)$(MANDIR).
 # scripts/install-check tries both targets in a private tree.
 MANDIR ?= $(PREFIX)/share/man
 MANPAGES := $(wildcard Documentation/man/*.[1-8])
@@ -136,6 +136,7 @@ install: module install-tools
 
 install-tools: install-preload xss
 	install -D -m 0755 scripts/xtcp-states $(DESTDIR)$(PREFIX)/bin/xtcp-states
+	install -D -m 0755 scripts/xtcp-timeline $(DESTDIR)$(PREFIX)/bin/xtcp-timeline
 	install -D -m 0755 build/xss/xss $(DESTDIR)$(PREFIX)/bin/xss
 	@for m in $(MANPAGES); do s=$${m##*.}; \
 		echo install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; \
@@ -146,7 +147,7 @@ uninstall:
 	$(DEPMOD)
 	rm -f $(DESTDIR)$(PREFIX)/include/linux/xtcp.h
 	rm -f $(DESTDIR)$(PREFIX)/bin/xtcp-run $(DESTDIR)$(PREFIX)/bin/xtcp-states
-	rm -f $(DESTDIR)$(PREFIX)/bin/xss
+	rm -f $(DESTDIR)$(PREFIX)/bin/xss $(DESTDIR)$(PREFIX)/bin/xtcp-timeline
 	rm -f $(DESTDIR)$(PREFIX)/lib/xtcp/libxtcp-preload.so
 	-rmdir $(DESTDIR)$(PREFIX)/lib/xtcp 2>/dev/null
 	rm -f $(foreach m,$(MANPAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))

@@ -83,10 +83,17 @@ struct ent {
 	char			cong[16];
 	uint32_t		skmem[SK_MEMINFO_VARS];
 	int			skmem_len;
+	/* XTCP_DIAG_TIMELINE, then a listener's XTCP_DIAG_TIMELINE_DROPPED */
+	struct tl {
+		struct xtcp_timeline		h;
+		struct xtcp_timeline_event	ev[XTCP_TIMELINE_LEN];
+	} tl[1 + XTCP_TIMELINE_KEEP];
+	bool			has_tl;
+	int			ndropped;
 };
 
 static struct {
-	bool extended, memory, info, process, kill, timers, header;
+	bool extended, memory, info, process, kill, timers, header, timeline;
 	unsigned int states;
 	int sport, dport;	/* -1: any */
 } opt = { .header = true, .sport = -1, .dport = -1 };
@@ -115,6 +122,9 @@ static const char usage_text[] =
 	"  -N, --net NETNS  run in network namespace NETNS (a name under\n"
 	"                   /run/netns or a path)\n"
 	"  -H, --no-header  no header line\n"
+	"  -L, --timeline   the handshake timeline of each socket that recorded\n"
+	"                   one (XTCP_TIMELINE or net.xtcp.timeline = 1), and a\n"
+	"                   listener's last dropped requests'\n"
 	"\n"
 	"FILTER := [ state STATE ]... [ exclude STATE ]... [ sport = :PORT ]\n"
 	"          [ dport = :PORT ]\n"
@@ -128,7 +138,8 @@ static const char usage_text[] =
 	"Examples:\n"
 	"  xss -lnt                         listeners\n"
 	"  xss -tin state established       connections with TCP_INFO\n"
-	"  xss -K dport = :8080             reset every connection to port 8080\n";
+	"  xss -K dport = :8080             reset every connection to port 8080\n"
+	"  xss -aL sport = :8080            handshakes of port 8080's sockets\n";
 
 static void usage(FILE *f)
 {
@@ -243,6 +254,21 @@ static int nl_send(int fd, int type, int flags, const struct inet_diag_req_v2 *r
 	return 0;
 }
 
+/* A timeline attribute into *t, events beyond its payload zeroed. */
+static void tl_parse(struct tl *t, const struct rtattr *a)
+{
+	size_t alen = RTA_PAYLOAD(a);
+
+	memset(t, 0, sizeof(*t));
+	if (alen > sizeof(*t))
+		alen = sizeof(*t);
+	memcpy(t, RTA_DATA(a), alen);
+	if (alen < sizeof(t->h))
+		t->h.nr = 0;
+	else if (t->h.nr > (alen - sizeof(t->h)) / sizeof(t->ev[0]))
+		t->h.nr = (alen - sizeof(t->h)) / sizeof(t->ev[0]);
+}
+
 static void ent_parse(struct ent *e, const struct nlmsghdr *nlh)
 {
 	const struct inet_diag_msg *m = NLMSG_DATA(nlh);
@@ -270,6 +296,14 @@ static void ent_parse(struct ent *e, const struct nlmsghdr *nlh)
 				alen = sizeof(e->skmem);
 			memcpy(e->skmem, RTA_DATA(a), alen);
 			e->skmem_len = alen;
+			break;
+		case XTCP_DIAG_TIMELINE:
+			tl_parse(&e->tl[0], a);
+			e->has_tl = true;
+			break;
+		case XTCP_DIAG_TIMELINE_DROPPED:
+			if (e->ndropped < XTCP_TIMELINE_KEEP)
+				tl_parse(&e->tl[1 + e->ndropped++], a);
 			break;
 		}
 	}
@@ -517,6 +551,104 @@ static void print_info(const struct ent *e)
 		printf(" snd_wnd:%u", ti->tcpi_snd_wnd);
 }
 
+/* What XTCP_TL_DROP's argument says. */
+static const char *tl_drop_reason(int r)
+{
+	switch (r) {
+	case XTCP_TL_DROP_TIMEOUT:
+		return "SYN-ACK retries exhausted";
+	case XTCP_TL_DROP_RST:
+		return "reset by the peer";
+	case XTCP_TL_DROP_LISTENER_CLOSED:
+		return "listener closed";
+	case XTCP_TL_DROP_OVERFLOW:
+		return "reset: accept queue full (abort_on_overflow)";
+	case XTCP_TL_DROP_DESTROYED:
+		return "destroyed (SOCK_DESTROY, ICMP or netns exit)";
+	}
+	return "unknown reason";
+}
+
+/* One event as a line of text into buf. */
+static void tl_event(char *buf, size_t len, const struct xtcp_timeline_event *ev)
+{
+	switch (ev->type) {
+	case XTCP_TL_SYN:
+		snprintf(buf, len, "SYN received, request created");
+		break;
+	case XTCP_TL_SYN_DUP:
+		snprintf(buf, len, "SYN received again (retransmitted)");
+		break;
+	case XTCP_TL_SYNACK:
+		if (ev->arg)
+			snprintf(buf, len, "SYN-ACK sent (timeouts so far: %u)",
+				 ev->arg);
+		else
+			snprintf(buf, len, "SYN-ACK sent");
+		break;
+	case XTCP_TL_COOKIE:
+		snprintf(buf, len, "ACK with a valid SYN cookie");
+		break;
+	case XTCP_TL_ACK:
+		snprintf(buf, len, "final ACK");
+		break;
+	case XTCP_TL_ACK_DEFER:
+		snprintf(buf, len, "final ACK without data held (TCP_DEFER_ACCEPT)");
+		break;
+	case XTCP_TL_ACK_OVERFLOW:
+		snprintf(buf, len, "final ACK dropped: accept queue full or no memory");
+		break;
+	case XTCP_TL_CHILD:
+		snprintf(buf, len, "child socket cloned from the listener");
+		break;
+	case XTCP_TL_QUEUED:
+		snprintf(buf, len, "queued for accept()");
+		break;
+	case XTCP_TL_ACCEPTED:
+		snprintf(buf, len, "accept() returned it");
+		break;
+	case XTCP_TL_DROP:
+		snprintf(buf, len, "request dropped: %s",
+			 tl_drop_reason(ev->arg));
+		break;
+	case XTCP_TL_SYN_SENT:
+		if (ev->arg)
+			snprintf(buf, len, "SYN retransmitted (#%u)", ev->arg);
+		else
+			snprintf(buf, len, "SYN sent");
+		break;
+	case XTCP_TL_SYNACK_IN:
+		snprintf(buf, len, "SYN-ACK received");
+		break;
+	case XTCP_TL_ESTABLISHED:
+		snprintf(buf, len, "established, ACK sent");
+		break;
+	case XTCP_TL_RST_IN:
+		snprintf(buf, len, "refused: RST received");
+		break;
+	default:
+		snprintf(buf, len, "event %u (%u)", ev->type, ev->arg);
+	}
+}
+
+/* A timeline, one event a line, times in ms after its first event. */
+static void print_timeline(const char *what, const struct tl *t)
+{
+	char l[64], p[64], text[96];
+	int i;
+
+	addr_port(l, sizeof(l), t->h.saddr, t->h.sport);
+	addr_port(p, sizeof(p), t->h.daddr, t->h.dport);
+	printf("\t%s %s %s:\n", what, l, p);
+	for (i = 0; i < t->h.nr; i++) {
+		if (t->h.lost && i == t->h.nr - 1)
+			printf("\t  %12s  (%u events not kept)\n", "...",
+			       t->h.lost);
+		tl_event(text, sizeof(text), &t->ev[i]);
+		printf("\t  %+12.3f  %s\n", t->ev[i].usec / 1000.0, text);
+	}
+}
+
 static void print_all(struct ent *v, int n, const bool *show)
 {
 	int wst = 5, wl = 17, wp = 17, i;
@@ -591,6 +723,14 @@ static void print_all(struct ent *v, int n, const bool *show)
 			print_info(e);
 		}
 		putchar('\n');
+		if (opt.timeline) {
+			int k;
+
+			if (e->has_tl)
+				print_timeline("timeline", &e->tl[0]);
+			for (k = 0; k < e->ndropped; k++)
+				print_timeline("dropped", &e->tl[1 + k]);
+		}
 	}
 }
 
@@ -631,10 +771,11 @@ int main(int argc, char **argv)
 		{ "kill", no_argument, NULL, 'K' },
 		{ "net", required_argument, NULL, 'N' },
 		{ "no-header", no_argument, NULL, 'H' },
+		{ "timeline", no_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
 
-	while ((c = getopt_long(argc, argv, "+hnaleomipKN:Ht4", longopts,
+	while ((c = getopt_long(argc, argv, "+hnaleomipKN:HLt4", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'h':
@@ -672,6 +813,9 @@ int main(int argc, char **argv)
 			break;
 		case 'H':
 			opt.header = false;
+			break;
+		case 'L':
+			opt.timeline = true;
 			break;
 		default:
 			usage(stderr);

@@ -552,82 +552,53 @@ static void print_info(const struct ent *e)
 }
 
 /* What XTCP_TL_DROP's argument says. */
-static const char *tl_drop_reason(int r)
-{
-	switch (r) {
-	case XTCP_TL_DROP_TIMEOUT:
-		return "SYN-ACK retries exhausted";
-	case XTCP_TL_DROP_RST:
-		return "reset by the peer";
-	case XTCP_TL_DROP_LISTENER_CLOSED:
-		return "listener closed";
-	case XTCP_TL_DROP_OVERFLOW:
-		return "reset: accept queue full (abort_on_overflow)";
-	case XTCP_TL_DROP_DESTROYED:
-		return "destroyed (SOCK_DESTROY, ICMP or netns exit)";
-	}
-	return "unknown reason";
-}
+static const char *const tl_drop_reasons[] = {
+	[XTCP_TL_DROP_TIMEOUT] = "SYN-ACK retries exhausted",
+	[XTCP_TL_DROP_RST] = "reset by the peer",
+	[XTCP_TL_DROP_LISTENER_CLOSED] = "listener closed",
+	[XTCP_TL_DROP_OVERFLOW] = "reset: accept queue full (abort_on_overflow)",
+	[XTCP_TL_DROP_DESTROYED] = "destroyed (SOCK_DESTROY, ICMP or netns exit)",
+};
+
+/* Each event's text; the three with an argument add it after. */
+static const char *const tl_texts[] = {
+	[XTCP_TL_SYN] = "SYN received, request created",
+	[XTCP_TL_SYN_DUP] = "SYN received again (retransmitted)",
+	[XTCP_TL_SYNACK] = "SYN-ACK sent",
+	[XTCP_TL_COOKIE] = "ACK with a valid SYN cookie",
+	[XTCP_TL_ACK] = "final ACK",
+	[XTCP_TL_ACK_DEFER] = "final ACK without data held (TCP_DEFER_ACCEPT)",
+	[XTCP_TL_ACK_OVERFLOW] = "final ACK dropped: accept queue full or no memory",
+	[XTCP_TL_CHILD] = "child socket cloned from the listener",
+	[XTCP_TL_QUEUED] = "queued for accept()",
+	[XTCP_TL_ACCEPTED] = "accept() returned it",
+	[XTCP_TL_DROP] = "request dropped: ",
+	[XTCP_TL_SYN_SENT] = "SYN sent",
+	[XTCP_TL_SYNACK_IN] = "SYN-ACK received",
+	[XTCP_TL_ESTABLISHED] = "established, ACK sent",
+	[XTCP_TL_RST_IN] = "refused: RST received",
+};
 
 /* One event as a line of text into buf. */
 static void tl_event(char *buf, size_t len, const struct xtcp_timeline_event *ev)
 {
-	switch (ev->type) {
-	case XTCP_TL_SYN:
-		snprintf(buf, len, "SYN received, request created");
-		break;
-	case XTCP_TL_SYN_DUP:
-		snprintf(buf, len, "SYN received again (retransmitted)");
-		break;
-	case XTCP_TL_SYNACK:
-		if (ev->arg)
-			snprintf(buf, len, "SYN-ACK sent (timeouts so far: %u)",
-				 ev->arg);
-		else
-			snprintf(buf, len, "SYN-ACK sent");
-		break;
-	case XTCP_TL_COOKIE:
-		snprintf(buf, len, "ACK with a valid SYN cookie");
-		break;
-	case XTCP_TL_ACK:
-		snprintf(buf, len, "final ACK");
-		break;
-	case XTCP_TL_ACK_DEFER:
-		snprintf(buf, len, "final ACK without data held (TCP_DEFER_ACCEPT)");
-		break;
-	case XTCP_TL_ACK_OVERFLOW:
-		snprintf(buf, len, "final ACK dropped: accept queue full or no memory");
-		break;
-	case XTCP_TL_CHILD:
-		snprintf(buf, len, "child socket cloned from the listener");
-		break;
-	case XTCP_TL_QUEUED:
-		snprintf(buf, len, "queued for accept()");
-		break;
-	case XTCP_TL_ACCEPTED:
-		snprintf(buf, len, "accept() returned it");
-		break;
-	case XTCP_TL_DROP:
-		snprintf(buf, len, "request dropped: %s",
-			 tl_drop_reason(ev->arg));
-		break;
-	case XTCP_TL_SYN_SENT:
-		if (ev->arg)
-			snprintf(buf, len, "SYN retransmitted (#%u)", ev->arg);
-		else
-			snprintf(buf, len, "SYN sent");
-		break;
-	case XTCP_TL_SYNACK_IN:
-		snprintf(buf, len, "SYN-ACK received");
-		break;
-	case XTCP_TL_ESTABLISHED:
-		snprintf(buf, len, "established, ACK sent");
-		break;
-	case XTCP_TL_RST_IN:
-		snprintf(buf, len, "refused: RST received");
-		break;
-	default:
+	const char *reason = "unknown reason";
+
+	if (ev->type >= ARRAY_SIZE(tl_texts) || !tl_texts[ev->type]) {
 		snprintf(buf, len, "event %u (%u)", ev->type, ev->arg);
+		return;
+	}
+	if (ev->type == XTCP_TL_DROP) {
+		if (ev->arg < ARRAY_SIZE(tl_drop_reasons) &&
+		    tl_drop_reasons[ev->arg])
+			reason = tl_drop_reasons[ev->arg];
+		snprintf(buf, len, "%s%s", tl_texts[ev->type], reason);
+	} else if (ev->type == XTCP_TL_SYNACK && ev->arg) {
+		snprintf(buf, len, "SYN-ACK sent (timeouts so far: %u)", ev->arg);
+	} else if (ev->type == XTCP_TL_SYN_SENT && ev->arg) {
+		snprintf(buf, len, "SYN retransmitted (#%u)", ev->arg);
+	} else {
+		snprintf(buf, len, "%s", tl_texts[ev->type]);
 	}
 }
 

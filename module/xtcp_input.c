@@ -245,14 +245,16 @@ lookup:
 			/*
 			 * tcp_add_backlog()'s limit: both buffers and 64 KB,
 			 * so a reader holding the lock does not make the
-			 * peer's full window bounce off the backlog.
+			 * peer's full window bounce off the backlog. A drop
+			 * is counted where TCP counts it, in TCPBacklogDrop
+			 * and not InErrs: the segment was well formed.
 			 */
 			skb_dst_force(skb);
 			if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
 					   READ_ONCE(sk->sk_sndbuf) + 65536)) {
 				bh_unlock_sock(sk);
 				sock_put(sk);
-				XTCP_INC_STATS(net, XTCP_MIB_INERRS);
+				XTCP_INC_STATS(net, XTCP_MIB_BACKLOGDROP);
 				goto discard;
 			}
 		}

@@ -36,6 +36,7 @@ static const char * const xtcp_mib_names[__XTCP_MIB_MAX] = {
 	[XTCP_MIB_OUTOFWINDOW]	= "OutOfWindow",
 	[XTCP_MIB_ACKUNSENT]	= "AckUnsent",
 	[XTCP_MIB_RCVPRUNED]	= "RcvPruned",
+	[XTCP_MIB_BACKLOGDROP]	= "TCPBacklogDrop",
 	[XTCP_MIB_DELAYEDACKS]	= "DelayedAcks",
 	[XTCP_MIB_ZEROWINDOWPROBES]	= "ZeroWindowProbes",
 	[XTCP_MIB_INRSTS]	= "InRsts",

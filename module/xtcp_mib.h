@@ -39,6 +39,7 @@ enum xtcp_mib_field {
 	XTCP_MIB_OUTOFWINDOW,		/* segments dropped: outside the window */
 	XTCP_MIB_ACKUNSENT,		/* ACKs of data never sent (dropped) */
 	XTCP_MIB_RCVPRUNED,		/* data dropped: receive buffer full */
+	XTCP_MIB_BACKLOGDROP,		/* dropped: socket owned, backlog full */
 	XTCP_MIB_DELAYEDACKS,		/* ACKs sent by the delayed-ACK timer */
 	XTCP_MIB_ZEROWINDOWPROBES,	/* window probes sent */
 	XTCP_MIB_INRSTS,		/* RST segments accepted */

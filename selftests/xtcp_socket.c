@@ -177,7 +177,7 @@ TEST(xtcp_snmp)
 		"ActiveOpens", "PassiveOpens", "AttemptFails", "EstabResets",
 		"CurrEstab", "InSegs", "OutSegs", "InErrs", "OutRsts",
 		"InCsumErrors", "ListenOverflows", "ListenDrops", "SynRetrans",
-		"SynAckRetrans", "ReqTimeouts", "CurrReqs",
+		"SynAckRetrans", "ReqTimeouts", "CurrReqs", "TCPBacklogDrop",
 	};
 	unsigned int i;
 

@@ -7,6 +7,7 @@
 #ifndef _XTCP_COMPAT_H
 #define _XTCP_COMPAT_H
 
+#include <linux/memcontrol.h>
 #include <linux/net.h>
 #include <linux/skbuff.h>
 #include <linux/tcp.h>
@@ -179,5 +180,20 @@ static inline void xtcp_ip_icmp_error(struct sock *sk, struct sk_buff *skb,
 #ifndef XTCP_HAVE_SK_DROPS_SKBADD
 #define sk_drops_skbadd(sk, skb)	sk_drops_add(sk, skb)
 #endif
+
+/*
+ * Memory cgroup socket pressure (tcp_under_memory_pressure()'s first
+ * test): 7.x asks the socket, earlier kernels its sk_memcg.
+ */
+static inline bool xtcp_memcg_under_pressure(const struct sock *sk)
+{
+#ifdef XTCP_HAVE_MEMCG_SK_UNDER_PRESSURE
+	return mem_cgroup_sk_enabled(sk) &&
+	       mem_cgroup_sk_under_memory_pressure(sk);
+#else
+	return mem_cgroup_sockets_enabled && sk->sk_memcg &&
+	       mem_cgroup_under_socket_pressure(sk->sk_memcg);
+#endif
+}
 
 #endif /* _XTCP_COMPAT_H */

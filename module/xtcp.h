@@ -8,6 +8,7 @@
 #define _XTCP_H
 
 #include <linux/list.h>
+#include <linux/percpu_counter.h>
 #include <linux/rbtree.h>
 #include <linux/rculist_nulls.h>
 #include <linux/seq_file_net.h>
@@ -496,6 +497,23 @@ int xtcp_ctrl_init(void);
 void xtcp_ctrl_exit(void);
 u32 xtcp_rto_init(const struct net *net);
 u32 xtcp_rto_next(const struct net *net, u32 rto);
+
+/* Global memory accounting (xtcp_mem.c): what xtcp_prot points at. */
+extern atomic_long_t xtcp_memory_allocated;
+DECLARE_PER_CPU(int, xtcp_memory_per_cpu_fw_alloc);
+extern long xtcp_sysctl_mem[3];
+extern unsigned long xtcp_memory_pressure;
+extern struct percpu_counter xtcp_sockets_allocated;
+extern int xtcp_sysctl_rmem[3];
+extern int xtcp_sysctl_wmem[3];
+void xtcp_enter_memory_pressure(struct sock *sk);
+void xtcp_leave_memory_pressure(struct sock *sk);
+void xtcp_mem_sock_init(struct sock *sk);
+void xtcp_mem_sock_free(struct sock *sk);
+bool xtcp_mem_under_pressure(const struct sock *sk);
+void xtcp_mem_charge_forced(struct sock *sk, int size);
+int xtcp_mem_init(void);
+void xtcp_mem_exit(void);
 
 /* Tables (xtcp_hash.c). */
 int xtcp_hash_init(void);

@@ -10,7 +10,10 @@
  * unacknowledged ones first, then from xp->send_head the unsent ones. Its
  * payload lives in page fragments (one copy in from user space, none on
  * transmit: the IP layer gets clones). sk_wmem_queued counts the queue's
- * truesize against sk_sndbuf. All of it is under the socket lock.
+ * truesize against sk_sndbuf, and every byte of it is charged to XTCP's
+ * memory (sk_wmem_schedule() before, sk_mem_charge() when queued,
+ * sk_mem_uncharge() when freed: xtcp_mem.c). All of it is under the
+ * socket lock.
  */
 #include <linux/sched/signal.h>
 #include <net/sock.h>
@@ -95,7 +98,8 @@ void xtcp_init_transfer(struct sock *sk)
 	xtcp_cong_init(sk);
 	xp->rto = xtcp_rto_now(sk);
 	/* Room for IW10 at once, as tcp_init_buffer_space() makes. */
-	if (!(sk->sk_userlocks & SOCK_SNDBUF_LOCK)) {
+	if (!(sk->sk_userlocks & SOCK_SNDBUF_LOCK) &&
+	    !xtcp_mem_under_pressure(sk)) {
 		u32 per_mss = roundup_pow_of_two(SKB_TRUESIZE(xp->mss +
 							      XTCP_MAX_HEADER));
 		u64 want = 2ULL * XTCP_INIT_CWND * per_mss;
@@ -135,16 +139,31 @@ void xtcp_write_queue_purge(struct sock *sk)
 	sk_mem_reclaim(sk);
 }
 
-/* A new empty skb at the tail of the write queue, sequence write_seq. */
-static struct sk_buff *xtcp_new_skb(struct sock *sk, gfp_t gfp)
+/*
+ * A new empty skb at the tail of the write queue, sequence write_seq
+ * (tcp_stream_alloc_skb() + tcp_skb_entail()). Its truesize is charged:
+ * scheduled first, or, with @force (the FIN), charged anyway.
+ */
+static struct sk_buff *xtcp_new_skb(struct sock *sk, gfp_t gfp, bool force)
 {
 	struct xtcp_sock *xp = xtcp_sk(sk);
 	struct xtcp_skb_cb *cb;
 	struct sk_buff *skb;
 
 	skb = alloc_skb(XTCP_MAX_HEADER, gfp);
-	if (!skb)
+	if (!skb) {
+		sk->sk_prot->enter_memory_pressure(sk);
+		sk_stream_moderate_sndbuf(sk);
 		return NULL;
+	}
+	if (force) {
+		xtcp_mem_charge_forced(sk, skb->truesize);
+	} else if (sk_wmem_schedule(sk, skb->truesize)) {
+		sk_mem_charge(sk, skb->truesize);
+	} else {
+		__kfree_skb(skb);
+		return NULL;
+	}
 	skb_reserve(skb, XTCP_MAX_HEADER);
 	/* No checksum while copying in: the transmit path decides. */
 	skb->ip_summed = CHECKSUM_PARTIAL;
@@ -157,6 +176,24 @@ static struct sk_buff *xtcp_new_skb(struct sock *sk, gfp_t gfp)
 	if (!xp->send_head)
 		xp->send_head = skb;
 	return skb;
+}
+
+/*
+ * An skb sendmsg() queued but could not fill (memory refused the copy):
+ * take it off the tail again, or it would go out as an empty segment and
+ * head the retransmit queue (tcp_remove_empty_skb()). Owner lock held.
+ */
+static void xtcp_remove_empty_skb(struct sock *sk)
+{
+	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+	struct xtcp_sock *xp = xtcp_sk(sk);
+
+	/* Unsent: everything from send_head to the tail is. */
+	if (!skb || !xp->send_head || skb->len || XTCP_SKB_CB(skb)->fin)
+		return;
+	if (xp->send_head == skb)
+		xp->send_head = NULL;
+	xtcp_free_acked(sk, skb);
 }
 
 /**
@@ -201,7 +238,7 @@ void xtcp_send_fin(struct sock *sk)
 	if (xp->fin_sent)
 		return;
 	if (!skb || !xp->send_head)
-		skb = xtcp_new_skb(sk, sk->sk_allocation | __GFP_NOFAIL);
+		skb = xtcp_new_skb(sk, sk->sk_allocation | __GFP_NOFAIL, true);
 	XTCP_SKB_CB(skb)->fin = 1;
 	WRITE_ONCE(xp->write_seq, xp->write_seq + 1);
 	xp->fin_sent = 1;
@@ -294,7 +331,7 @@ int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 			new_skb = false;
 			if (!sk_stream_memory_free(sk))
 				goto wait_for_space;
-			skb = xtcp_new_skb(sk, sk->sk_allocation);
+			skb = xtcp_new_skb(sk, sk->sk_allocation, false);
 			if (!skb)
 				goto wait_for_space;
 		}
@@ -309,6 +346,9 @@ int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 			continue;
 		}
 		copy = min_t(int, copy, pfrag->size - pfrag->offset);
+		/* Charged by skb_copy_to_page_nocache() (tcp_sendmsg_locked()). */
+		if (!sk_wmem_schedule(sk, copy))
+			goto wait_for_space;
 		err = skb_copy_to_page_nocache(sk, &msg->msg_iter, skb,
 					       pfrag->page, pfrag->offset,
 					       copy);
@@ -332,6 +372,7 @@ int xtcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 
 wait_for_space:
 		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+		xtcp_remove_empty_skb(sk);
 		if (copied)
 			xtcp_write_xmit(sk, XTCP_PUSH_NAGLE);
 		err = sk_stream_wait_memory(sk, &timeo);
@@ -348,6 +389,7 @@ out:
 	return copied;
 
 do_error:
+	xtcp_remove_empty_skb(sk);
 	if (copied)
 		goto out;
 out_err:
@@ -360,7 +402,8 @@ out_err:
  * Receive buffer tuning (tcp_rcv_space_adjust(), simplified): when the
  * reader consumed more than half the buffer within about an RTT, grow
  * sk_rcvbuf so the window can cover twice that, up to rmem[2], unless
- * the user fixed SO_RCVBUF.
+ * the user fixed SO_RCVBUF or XTCP is under memory pressure (as
+ * tcp_grow_window() stops).
  */
 static void xtcp_rcv_space_adjust(struct sock *sk, int copied)
 {
@@ -374,6 +417,7 @@ static void xtcp_rcv_space_adjust(struct sock *sk, int copied)
 		return;
 	rcvbuf = READ_ONCE(sk->sk_rcvbuf);
 	if (!(sk->sk_userlocks & SOCK_RCVBUF_LOCK) &&
+	    !xtcp_mem_under_pressure(sk) &&
 	    xp->rcvq_space > ((u64)rcvbuf * xp->rcv_ratio >> 9)) {
 		rmem2 = READ_ONCE(xtcp_pernet(sock_net(sk))->rmem[2]);
 		want = ((u64)xp->rcvq_space << 9) / max_t(u32, xp->rcv_ratio, 1);

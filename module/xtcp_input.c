@@ -249,9 +249,12 @@ lookup:
 			 * is counted where TCP counts it, in TCPBacklogDrop
 			 * and not InErrs: the segment was well formed.
 			 */
+			u64 limit = (u64)READ_ONCE(sk->sk_rcvbuf) +
+				    READ_ONCE(sk->sk_sndbuf) + 65536;
+
 			skb_dst_force(skb);
-			if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
-					   READ_ONCE(sk->sk_sndbuf) + 65536)) {
+			/* u64, capped: buffers near INT_MAX do not wrap. */
+			if (sk_add_backlog(sk, skb, min_t(u64, limit, UINT_MAX))) {
 				bh_unlock_sock(sk);
 				sock_put(sk);
 				XTCP_INC_STATS(net, XTCP_MIB_BACKLOGDROP);

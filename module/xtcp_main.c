@@ -49,6 +49,9 @@ static int __init xtcp_init(void)
 	err = xtcp_tw_init();
 	if (err)
 		goto err_tw;
+	err = xtcp_mem_init();
+	if (err)
+		goto err_mem;
 	err = proto_register(&xtcp_prot, 1);
 	if (err)
 		goto err_proto;
@@ -83,6 +86,8 @@ err_inet:
 err_ctrl:
 	proto_unregister(&xtcp_prot);
 err_proto:
+	xtcp_mem_exit();
+err_mem:
 	rcu_barrier();
 	xtcp_tw_exit();
 err_tw:
@@ -112,6 +117,7 @@ static void __exit xtcp_exit(void)
 	xtcp_debugfs_exit();
 	xtcp_ctrl_exit();
 	proto_unregister(&xtcp_prot);
+	xtcp_mem_exit();
 	/*
 	 * A purge that lost an unhash race to a running request or
 	 * TIME_WAIT timer does not wait for it; timer handlers run with BH

@@ -53,6 +53,9 @@ static const char * const xtcp_mib_names[__XTCP_MIB_MAX] = {
 	[XTCP_MIB_CURRORPHANS]	= "CurrOrphans",
 	/* Resource limits. */
 	[XTCP_MIB_TCPTIMEWAITOVERFLOW] = "TCPTimeWaitOverflow",
+	[XTCP_MIB_MEMORYPRESSURES]	= "TCPMemoryPressures",
+	[XTCP_MIB_MEMORYPRESSURESCHRONO] = "TCPMemoryPressuresChrono",
+	[XTCP_MIB_MEMFORCED]		= "MemForced",
 	/* ICMP errors. */
 	[XTCP_MIB_OUTOFWINDOWICMPS]	= "OutOfWindowIcmps",
 	[XTCP_MIB_LOCKDROPPEDICMPS]	= "LockDroppedIcmps",
@@ -105,6 +108,20 @@ void xtcp_mib_free(struct xtcp_mib __percpu *mib)
 void xtcp_mib_inc(const struct net *net, enum xtcp_mib_field field)
 {
 	this_cpu_inc(xtcp_pernet(net)->mib->mibs[field]);
+}
+
+/**
+ * xtcp_mib_add() - add @val to a counter in @net (NET_ADD_STATS())
+ * @net: network namespace whose counters to update
+ * @field: counter
+ * @val: amount
+ *
+ * Safe from any context, as xtcp_mib_inc().
+ */
+void xtcp_mib_add(const struct net *net, enum xtcp_mib_field field,
+		  unsigned long val)
+{
+	this_cpu_add(xtcp_pernet(net)->mib->mibs[field], val);
 }
 
 /**

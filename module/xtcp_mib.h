@@ -56,6 +56,9 @@ enum xtcp_mib_field {
 	XTCP_MIB_CURRORPHANS,		/* gauge: orphaned full sockets */
 	/* Resource limits (Documentation/limits.rst). */
 	XTCP_MIB_TCPTIMEWAITOVERFLOW,	/* closed without a mini sock: limit/memory */
+	XTCP_MIB_MEMORYPRESSURES,	/* entered memory pressure (net.xtcp.mem) */
+	XTCP_MIB_MEMORYPRESSURESCHRONO,	/* ms spent under memory pressure */
+	XTCP_MIB_MEMFORCED,		/* FIN/split charged past a refusal */
 	/* ICMP errors (xtcp_icmp.c), TcpExt: names. */
 	XTCP_MIB_OUTOFWINDOWICMPS,	/* ICMP quoting a sequence out of window */
 	XTCP_MIB_LOCKDROPPEDICMPS,	/* ICMP error dropped: socket owned */
@@ -95,8 +98,11 @@ void xtcp_mib_netstat_show(struct seq_file *seq,
 			   struct xtcp_mib __percpu *mib);
 void xtcp_mib_inc(const struct net *net, enum xtcp_mib_field field);
 void xtcp_mib_dec(const struct net *net, enum xtcp_mib_field field);
+void xtcp_mib_add(const struct net *net, enum xtcp_mib_field field,
+		  unsigned long val);
 
 #define XTCP_INC_STATS(net, field)	xtcp_mib_inc(net, field)
 #define XTCP_DEC_STATS(net, field)	xtcp_mib_dec(net, field)
+#define XTCP_ADD_STATS(net, field, val)	xtcp_mib_add(net, field, val)
 
 #endif /* _XTCP_MIB_H */

@@ -351,6 +351,8 @@ static int xtcp_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
 	buff = xtcp_alloc_skb(0, sk_gfp_mask(sk, GFP_ATOMIC));
 	if (!buff)
 		return -ENOMEM;
+	/* tcp_fragment() forces the charge: a split must not stall xmit. */
+	xtcp_mem_charge_forced(sk, buff->truesize);
 	sk_wmem_queued_add(sk, buff->truesize);
 	skb_split(skb, buff, len);
 	skb->truesize -= nlen;
@@ -377,11 +379,20 @@ static int xtcp_fragment_sent(struct sock *sk, struct sk_buff *skb, u32 mss)
 {
 	struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
 	struct sk_buff *tail;
+	unsigned int truesize;
 	int err;
 
 	if (skb->len <= mss)
 		return 0;
+	/*
+	 * skb_unclone_keeptruesize(), as tcp_fragment() does: the queue's
+	 * charge follows truesize, which must not move. Its helper is not
+	 * exported, so truesize is put back by hand; a larger new head then
+	 * goes uncounted, as it would in TCP.
+	 */
+	truesize = skb->truesize;
 	err = skb_unclone(skb, sk_gfp_mask(sk, GFP_ATOMIC));
+	skb->truesize = truesize;
 	if (err)
 		return err;
 	err = xtcp_fragment(sk, skb, mss);

@@ -86,33 +86,42 @@ static void xtcp_measure_rcv(struct xtcp_sock *xp, struct sk_buff *skb,
 }
 
 /*
- * Does @skb fit in the receive buffer? Out-of-order data must fit whole.
- * In-order data inside the window we announced is taken even somewhat
- * past sk_rcvbuf: the window was computed from free space with an
- * estimated payload/truesize ratio, and a segment we promised to accept
- * but then drop costs the sender an RTO with backoff, which stalls a
- * reader that drains the queue afterwards (TCP avoids the drop by
- * collapsing the queue into tighter skbs). The overshoot is bounded: the
- * peer cannot go past the right edge we announced, and never beyond twice
- * sk_rcvbuf. The out-of-order queue is given up first if that makes room.
+ * Does @skb fit in the receive buffer, and may XTCP's memory grow by it
+ * (tcp_try_rmem_schedule())? Out-of-order data must fit whole. In-order
+ * data inside the window we announced is taken even somewhat past
+ * sk_rcvbuf: the window was computed from free space with an estimated
+ * payload/truesize ratio, and a segment we promised to accept but then
+ * drop costs the sender an RTO with backoff, which stalls a reader that
+ * drains the queue afterwards (TCP avoids the drop by collapsing the
+ * queue into tighter skbs). The overshoot is bounded: the peer cannot go
+ * past the right edge we announced, never beyond twice sk_rcvbuf, and
+ * not at all under memory pressure. The out-of-order queue is given up
+ * first if that makes room, as tcp_prune_ofo_queue() is. Every accepted
+ * skb is scheduled against net.xtcp.mem (sk_rmem_schedule()), so the
+ * skb_set_owner_r() that follows charges memory the socket holds.
  */
 static bool xtcp_rmem_ok(struct sock *sk, struct sk_buff *skb, bool in_order)
 {
 	struct xtcp_sock *xp = xtcp_sk(sk);
-	int rcvbuf = READ_ONCE(sk->sk_rcvbuf);
+	u64 rcvbuf = READ_ONCE(sk->sk_rcvbuf);
+	u64 rmem = atomic_read(&sk->sk_rmem_alloc);
 
 	if (!in_order)
-		return atomic_read(&sk->sk_rmem_alloc) + skb->truesize <= rcvbuf;
-	if (atomic_read(&sk->sk_rmem_alloc) < rcvbuf)
+		return rmem + skb->truesize <= rcvbuf &&
+		       sk_rmem_schedule(sk, skb, skb->truesize);
+	if (rmem < rcvbuf && sk_rmem_schedule(sk, skb, skb->truesize))
 		return true;
 	if (!RB_EMPTY_ROOT(&xp->ofo_root)) {
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_OFODROP);
 		xtcp_ofo_purge(sk);
-		if (atomic_read(&sk->sk_rmem_alloc) < rcvbuf)
+		rmem = atomic_read(&sk->sk_rmem_alloc);
+		if (rmem < rcvbuf && sk_rmem_schedule(sk, skb, skb->truesize))
 			return true;
 	}
-	return !xtcp_after(XTCP_SKB_CB(skb)->end_seq, xtcp_rcv_wnd_end(xp)) &&
-	       atomic_read(&sk->sk_rmem_alloc) < 2 * rcvbuf;
+	/* u64: 2 * an sk_rcvbuf near INT_MAX does not wrap. */
+	return !xtcp_mem_under_pressure(sk) &&
+	       !xtcp_after(XTCP_SKB_CB(skb)->end_seq, xtcp_rcv_wnd_end(xp)) &&
+	       rmem < 2 * rcvbuf && sk_rmem_schedule(sk, skb, skb->truesize);
 }
 
 /* Wake a reader (tcp_data_ready()): not below SO_RCVLOWAT unless pressed. */
@@ -463,7 +472,8 @@ static bool xtcp_clean_rtx_queue(struct sock *sk)
 
 /*
  * Send buffer for cwnd (tcp_sndbuf_expand()): room for two windows of
- * full segments, unless the user fixed SO_SNDBUF.
+ * full segments, unless the user fixed SO_SNDBUF or XTCP is under memory
+ * pressure (tcp_should_expand_sndbuf()).
  */
 static void xtcp_sndbuf_expand(struct sock *sk)
 {
@@ -472,7 +482,8 @@ static void xtcp_sndbuf_expand(struct sock *sk)
 	u32 per_mss, segs;
 	u64 want;
 
-	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK)
+	if ((sk->sk_userlocks & SOCK_SNDBUF_LOCK) ||
+	    xtcp_mem_under_pressure(sk))
 		return;
 	per_mss = roundup_pow_of_two(SKB_TRUESIZE(xp->mss + XTCP_MAX_HEADER));
 	segs = max_t(u32, XTCP_INIT_CWND, xp->cwnd / max_t(u32, xp->mss, 1));

@@ -666,7 +666,7 @@ static void xtcp_prot_destruct(struct sock *sk)
 	__skb_queue_purge(&sk->sk_error_queue);
 	xtcp_write_queue_purge(sk);
 	xtcp_ofo_purge(sk);
-	sk_mem_reclaim(sk);
+	xtcp_mem_sock_free(sk);
 	kfree(rcu_dereference_protected(inet->inet_opt, 1));
 	dst_release(rcu_dereference_protected(sk->sk_dst_cache, 1));
 	/* IP_XFRM_POLICY's, as inet_csk_destroy_sock() frees TCP's. */
@@ -713,6 +713,8 @@ static int xtcp_create(struct net *net, struct socket *sock, int protocol,
 	 * looked up without that recheck and get SOCK_RCU_FREE at listen().
 	 */
 	sk->sk_destruct = xtcp_prot_destruct;
+	/* Uncounted by xtcp_prot_destruct(), as tcp_v4_destroy_sock() does. */
+	xtcp_mem_sock_init(sk);
 	sk->sk_backlog_rcv = xtcp_do_rcv;
 	/* The wire protocol: ip_queue_xmit() and routing use it. */
 	sk->sk_protocol = xtcp_ip_proto;
@@ -739,6 +741,16 @@ struct proto xtcp_prot = {
 	.keepalive	= xtcp_set_keepalive,
 	.stream_memory_free	= xtcp_stream_memory_free,
 	.diag_destroy	= xtcp_abort,		/* SOCK_DESTROY, xtcp_diag.c */
+	/* Memory accounting, as tcp_prot's (xtcp_mem.c). */
+	.enter_memory_pressure	= xtcp_enter_memory_pressure,
+	.leave_memory_pressure	= xtcp_leave_memory_pressure,
+	.sockets_allocated	= &xtcp_sockets_allocated,
+	.memory_allocated	= &xtcp_memory_allocated,
+	.per_cpu_fw_alloc	= &xtcp_memory_per_cpu_fw_alloc,
+	.memory_pressure	= &xtcp_memory_pressure,
+	.sysctl_mem	= xtcp_sysctl_mem,
+	.sysctl_wmem	= xtcp_sysctl_wmem,
+	.sysctl_rmem	= xtcp_sysctl_rmem,
 	.obj_size	= sizeof(struct xtcp_sock),
 	.slab_flags	= SLAB_TYPESAFE_BY_RCU,
 };

@@ -24,6 +24,9 @@ doc_names=$(sed -n 's/^   \* - ``\([a-z0-9_]*\)``$/\1/p' "$DOC" | sort)
 doc_default() {
 	awk -v n="   * - \`\`$1\`\`" '$0 == n { getline; getline; sub(/^ *- /, ""); print; exit }' "$DOC"
 }
+doc_scope() {
+	awk -v n="   * - \`\`$1\`\`" '$0 == n { getline; getline; getline; getline; sub(/^ *- /, ""); print; exit }' "$DOC"
+}
 
 ns_create A || { fail "ip netns add"; exit $ret; }
 # "name value..." for every knob, read in one go (the VM is slow)
@@ -45,9 +48,22 @@ for n in $mod_names; do
 	[ "$got" = "$want" ] ||
 		fail "net.xtcp.$n: default is '$got', the page says '$want'"
 done
+# A global knob (scope "global") exists in the initial netns only.
+init_names=$(ls /proc/sys/net/xtcp | sort)
 for n in $doc_names; do
+	if [ "$(doc_scope "$n")" = global ]; then
+		grep -qx "$n" <<<"$mod_names" &&
+			fail "net.xtcp.$n is global on the page but exists in a new netns"
+		grep -qx "$n" <<<"$init_names" ||
+			fail "Documentation/sysctl.rst lists global net.xtcp.$n, which the initial netns does not have"
+		continue
+	fi
 	grep -qx "$n" <<<"$mod_names" ||
 		fail "Documentation/sysctl.rst lists net.xtcp.$n, which does not exist"
+done
+for n in $init_names; do
+	grep -qx "$n" <<<"$doc_names" ||
+		fail "net.xtcp.$n exists in the initial netns but Documentation/sysctl.rst does not list it"
 done
 [ "$ret" = 0 ] && pass "$(wc -w <<<"$mod_names") sysctls, all documented with their defaults"
 exit $ret

@@ -293,6 +293,16 @@ struct xtcp_sock {
 	 */
 	u32				rcv_tstamp;
 	u8				probes_out;
+	/*
+	 * Zero-window probing (tcp_probe_timer()): when the first probe of
+	 * this closed window went out (0: none), and how many probe timeouts
+	 * backed the RTO off; an ACK does not reset them, the window
+	 * opening does. lsndtime: when a data or FIN segment was last sent,
+	 * first or again (TCP's, from tcp_event_data_sent()).
+	 */
+	u32				probes_tstamp;
+	u8				probe_backoff;
+	u32				lsndtime;
 	/* Last answer to an invalid segment (xtcp_ratelimit.c), lockless. */
 	u32				last_oow_ack_time;
 
@@ -512,6 +522,7 @@ void xtcp_mem_sock_init(struct sock *sk);
 void xtcp_mem_sock_free(struct sock *sk);
 bool xtcp_mem_under_pressure(const struct sock *sk);
 void xtcp_mem_charge_forced(struct sock *sk, int size);
+bool xtcp_mem_over_limit(const struct sock *sk);
 int xtcp_mem_init(void);
 void xtcp_mem_exit(void);
 

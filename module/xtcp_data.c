@@ -92,6 +92,9 @@ void xtcp_init_transfer(struct sock *sk)
 	xp->pingpong = 0;
 	xp->rprobe = 0;
 	xp->probes_out = 0;
+	xp->probes_tstamp = 0;
+	xp->probe_backoff = 0;
+	xp->lsndtime = tcp_jiffies32;
 	xp->rcv_tstamp = tcp_jiffies32;
 	xp->mss = 0;
 	xtcp_current_mss(sk);

@@ -136,6 +136,21 @@ void xtcp_mem_charge_forced(struct sock *sk, int size)
 }
 
 /**
+ * xtcp_mem_over_limit() - is XTCP over its hard limit with @sk holding
+ *	some of it (tcp_out_of_memory())
+ * @sk: socket
+ *
+ * Return: true if @sk queues more than SOCK_MIN_SNDBUF while the global
+ * count is over net.xtcp.mem[2].
+ */
+bool xtcp_mem_over_limit(const struct sock *sk)
+{
+	return sk->sk_wmem_queued > SOCK_MIN_SNDBUF &&
+	       atomic_long_read(&xtcp_memory_allocated) >
+	       READ_ONCE(xtcp_sysctl_mem[2]);
+}
+
+/**
  * xtcp_mem_under_pressure() - should this socket stop growing its buffers
  *	(tcp_under_memory_pressure())
  * @sk: socket

@@ -417,6 +417,7 @@ static int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	err = xtcp_transmit_skb(sk, skb);
 	if (err)
 		return err;
+	xp->lsndtime = tcp_jiffies32;	/* tcp_event_data_sent() */
 	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RETRANSSEGS);
 	xp->info.total_retrans++;
 	xp->info.bytes_retrans += cb->end_seq - cb->seq;
@@ -615,6 +616,7 @@ void xtcp_write_xmit(struct sock *sk, int mode)
 			break;
 		}
 		WRITE_ONCE(xp->snd_nxt, xtcp_skb_end(skb));
+		xp->lsndtime = tcp_jiffies32;	/* tcp_event_data_sent() */
 		/* Data soon after data came in: an exchange (pingpong). */
 		if ((s32)(tcp_jiffies32 - xp->lrcv) < (s32)XTCP_DELACK_MIN)
 			xp->pingpong = 1;

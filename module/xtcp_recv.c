@@ -580,6 +580,11 @@ static int xtcp_ack(struct sock *sk, struct sk_buff *skb)
 			xp->snd_wnd = nwin;
 			xp->max_window = max(xp->max_window, nwin);
 		}
+		/* tcp_ack_probe(): the window opened, probing is over. */
+		if (nwin) {
+			xp->probes_tstamp = 0;
+			xp->probe_backoff = 0;
+		}
 		xp->snd_wl1 = cb->seq;
 	}
 

@@ -64,15 +64,33 @@ static void xtcp_syn_timeout(struct sock *sk)
 	xtcp_rtx_timer_arm(sk, xp->rto);
 }
 
-/* How many expiries without progress before the connection is dropped. */
+/* Is the backed-off RTO still below rto_max (tcp_write_timeout()'s alive)? */
+static bool xtcp_rto_alive(const struct sock *sk)
+{
+	const struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
+
+	return xtcp_sk(sk)->rto < msecs_to_jiffies(READ_ONCE(xn->rto_max_ms));
+}
+
+/*
+ * How many expiries without progress before the connection is dropped:
+ * retries2, or for an orphan tcp_orphan_retries(): orphan_retries, none
+ * after a soft error once the RTO is at its cap, and 8 when the sysctl is
+ * 0 and the RTO is not yet there.
+ */
 static int xtcp_retry_limit(const struct sock *sk)
 {
 	const struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
 
 	if (sock_flag(sk, SOCK_DEAD)) {
 		int retries = READ_ONCE(xn->orphan_retries);
+		bool alive = xtcp_rto_alive(sk);
 
-		return retries ? : XTCP_ORPHAN_RETRIES;
+		if (READ_ONCE(sk->sk_err_soft) && !alive)
+			retries = 0;
+		if (!retries && alive)
+			retries = XTCP_ORPHAN_RETRIES;
+		return retries;
 	}
 	return READ_ONCE(xn->retries2);
 }
@@ -88,22 +106,83 @@ static bool xtcp_user_timeout_expired(const struct sock *sk)
 }
 
 /*
+ * An orphan while XTCP runs short (tcp_out_of_resources()): more orphans
+ * in its netns than net.xtcp.max_orphans (each counted twice when the
+ * socket has sent nothing new for twice rto_max or @do_reset is false,
+ * twice more after a soft ICMP error), or XTCP's memory over the hard
+ * limit of net.xtcp.mem while the socket still queues more than
+ * SOCK_MIN_SNDBUF. It is closed, with an RST if it sent recently or its
+ * peer's window is shut, and counted in AbortOnMemory.
+ *
+ * Return: true if the socket was closed.
+ */
+static bool xtcp_out_of_resources(struct sock *sk, bool do_reset)
+{
+	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
+	struct xtcp_sock *xp = xtcp_sk(sk);
+	u32 max = msecs_to_jiffies(READ_ONCE(xn->rto_max_ms));
+	s32 idle = tcp_jiffies32 - xp->lsndtime;
+	int shift = 0;
+
+	if (idle > (s32)(2 * max) || !do_reset)
+		shift++;
+	if (READ_ONCE(sk->sk_err_soft))
+		shift++;
+	if (((long)atomic_read(&xn->orphans) << shift) <=
+	    READ_ONCE(xn->max_orphans) && !xtcp_mem_over_limit(sk))
+		return false;
+	if (idle <= (s32)(60 * HZ) ||
+	    (!xp->snd_wnd && xp->snd_una == xp->snd_nxt))
+		do_reset = true;
+	if (do_reset)
+		xtcp_send_active_reset(sk);
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ABORTONMEMORY);
+	xtcp_done(sk);
+	return true;
+}
+
+/*
  * Nothing in flight but something queued: either the peer's window is
  * closed (probe it, tcp_probe_timer()) or a transmission failed (try
  * again). Both back off and both give up after the retry limit without an
- * answer; any ACK from the peer resets probes_out.
+ * answer; any ACK from the peer resets probes_out. A peer that answers
+ * every probe with a zero window keeps a socket forever, as RFC 1122
+ * 4.2.2.17 wants, unless it is an orphan (given up once the backed-off RTO
+ * reached rto_max and orphan_retries probes backed it off, or when XTCP
+ * runs short) or has XTCP_USER_TIMEOUT (given up that long after the
+ * first probe).
  */
 static void xtcp_probe_timeout(struct sock *sk)
 {
 	struct xtcp_sock *xp = xtcp_sk(sk);
 	struct net *net = sock_net(sk);
 	u32 wnd_end = xp->snd_una + xp->snd_wnd;
+	u32 user_timeout = READ_ONCE(xp->user_timeout);
 
+	if (!xp->probes_tstamp) {
+		xp->probes_tstamp = tcp_jiffies32 ? : 1;
+	} else if (user_timeout &&
+		   (s32)(tcp_jiffies32 - xp->probes_tstamp) >=
+		   (s32)msecs_to_jiffies(user_timeout)) {
+		xtcp_write_timeout_abort(sk);
+		return;
+	}
+	if (sock_flag(sk, SOCK_DEAD)) {
+		if (!xtcp_rto_alive(sk) &&
+		    xp->probe_backoff >= xtcp_retry_limit(sk)) {
+			xtcp_write_timeout_abort(sk);
+			return;
+		}
+		if (xtcp_out_of_resources(sk, true))
+			return;
+	}
 	if (xp->probes_out >= xtcp_retry_limit(sk) ||
 	    xtcp_user_timeout_expired(sk)) {
 		xtcp_write_timeout_abort(sk);
 		return;
 	}
+	if (xp->probe_backoff < U8_MAX)
+		xp->probe_backoff++;
 	if (!xtcp_after(wnd_end, xp->snd_nxt)) {
 		XTCP_INC_STATS(net, XTCP_MIB_ZEROWINDOWPROBES);
 		xtcp_send_probe(sk);
@@ -148,6 +227,14 @@ static void xtcp_data_timeout(struct sock *sk)
 		xtcp_retransmit_head(sk);
 		xtcp_rearm_rtx(sk);
 		return;
+	}
+	if (sock_flag(sk, SOCK_DEAD)) {
+		/* tcp_write_timeout(): an orphan first checks resources. */
+		bool do_reset = xtcp_rto_alive(sk) ||
+				xp->retransmits < xtcp_retry_limit(sk);
+
+		if (xtcp_out_of_resources(sk, do_reset))
+			return;
 	}
 	if (!xtcp_window_shrunk(sk)) {
 		if (xp->retransmits >= xtcp_retry_limit(sk) ||

@@ -269,6 +269,86 @@ TEST_F_TIMEOUT(lifetimes, tw_overflow, 120)
  * runs in a fresh netns; init_net's values are read through the parent's
  * netns file descriptor.
  */
+#define ZW_ORPHANS	50
+
+/*
+ * Orphans whose peer answers every window probe with a zero window: each
+ * ACK resets the probe count, so only tcp_probe_timer()'s orphan rule can
+ * end them: once the backed-off RTO has reached rto_max and orphan_retries
+ * probes backed it off, the orphan gives up (AbortOnTimeout). Scaled to
+ * rto_max_ms 200 and orphan_retries 3, 50 orphans must all be gone
+ * within a few seconds; without the rule they live while the peer does.
+ */
+TEST_F_TIMEOUT(lifetimes, zero_window_orphans, 120)
+{
+	const struct xfam *f = &variant->f;
+	int s[ZW_ORPHANS], c[ZW_ORPHANS], i, l, small = 4096;
+	static char buf[65536];
+	long base, aborts0, left = -1;
+
+	if (!is_xtcp(f))
+		SKIP(return, "TCP caps its RTO at 120 s: orphans take minutes");
+	ASSERT_EQ(0, sysctl_set("net.xtcp.rto_max_ms", "200"));
+	ASSERT_EQ(0, sysctl_set("net.xtcp.orphan_retries", "3"));
+	base = xtcp_snmp_get("CurrOrphans");
+	aborts0 = xtcp_snmp_get("AbortOnTimeout");
+	l = xsock(f, 0);
+	ASSERT_LE(0, l);
+	/* a small receive buffer, so the window closes soon */
+	ASSERT_EQ(0, setsockopt(l, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)));
+	ASSERT_EQ(0, xbind(f, l, "127.0.0.1", 9760));
+	ASSERT_EQ(0, listen(l, ZW_ORPHANS));
+	for (i = 0; i < ZW_ORPHANS; i++) {
+		int sndbuf = 65536;
+
+		c[i] = xsock(f, 0);
+		ASSERT_LE(0, c[i]);
+		/*
+		 * What 50 orphans hold stays far below net.xtcp.mem: past its
+		 * hard limit they would be reset for memory instead.
+		 */
+		ASSERT_EQ(0, setsockopt(c[i], SOL_SOCKET, SO_SNDBUF, &sndbuf,
+					sizeof(sndbuf)));
+		ASSERT_EQ(0, connect_wait(f, c[i], "127.0.0.1", 9760, 20000));
+		ASSERT_TRUE(poll1(l, POLLIN, 20000) & POLLIN);
+		s[i] = accept(l, NULL, NULL);
+		ASSERT_LE(0, s[i]);
+	}
+	close(l);
+	for (i = 0; i < ZW_ORPHANS; i++) {
+		int tries;
+
+		ASSERT_EQ(0, set_nonblock(c[i], true));
+		/* fill the peer's window and our send buffer, then orphan */
+		for (tries = 0; tries < 200; tries++) {
+			if (send(c[i], buf, sizeof(buf), 0) < 0) {
+				ASSERT_EQ(EAGAIN, errno);
+				if (tries)
+					break;
+			}
+			sleep_ms(5);
+		}
+		close(c[i]);
+	}
+	for (i = 0; i < 300; i++) {
+		left = xtcp_snmp_get("CurrOrphans") - base;
+		if (left <= 0)
+			break;
+		sleep_ms(100);
+	}
+	TH_LOG("%ld orphans left after %d ms", left, i * 100);
+	EXPECT_EQ(0, left);
+	EXPECT_EQ(ZW_ORPHANS, xtcp_snmp_get("AbortOnTimeout") - aborts0);
+	/* the peers never read: their data is still there */
+	for (i = 0; i < ZW_ORPHANS; i++) {
+		int q = 0;
+
+		EXPECT_EQ(0, ioctl(s[i], SIOCINQ, &q));
+		EXPECT_LT(0, q);
+		close(s[i]);
+	}
+}
+
 TEST_F(lifetimes, mem_sysctls_bounded)
 {
 	static const char * const k[] = { "net.xtcp.rmem", "net.xtcp.wmem" };

@@ -27,6 +27,7 @@
 
 #include "xtcp.h"
 #include "xtcp_mib.h"
+#include "xtcp_trace.h"
 
 #define XTCP_COOKIE_BITS	24
 #define XTCP_COOKIE_MASK	((1U << XTCP_COOKIE_BITS) - 1)
@@ -80,9 +81,13 @@ static u32 xtcp_cookie_make(const struct net *net, __be32 laddr, __be32 faddr,
 				   count, 1) + data) & XTCP_COOKIE_MASK));
 }
 
-/* check_tcp_syn_cookie(): the data, or (u32)-1 for a bad or old cookie. */
+/*
+ * check_tcp_syn_cookie(): the data, or (u32)-1 for a bad or old cookie,
+ * with *@result saying which (enum xtcp_cookie_result).
+ */
 static u32 xtcp_cookie_open(const struct net *net, u32 cookie, __be32 laddr,
-			    __be32 faddr, __be16 lport, __be16 fport, u32 sseq)
+			    __be32 faddr, __be16 lport, __be16 fport, u32 sseq,
+			    int *result)
 {
 	u32 now = xtcp_cookie_time();
 	u32 age, count, data;
@@ -90,11 +95,20 @@ static u32 xtcp_cookie_open(const struct net *net, u32 cookie, __be32 laddr,
 	cookie -= xtcp_cookie_hash(net, laddr, faddr, lport, fport, 0, 0, 0);
 	age = (now - (cookie >> XTCP_COOKIE_BITS)) &
 	      ((u32)-1 >> XTCP_COOKIE_BITS);
-	if (age >= XTCP_COOKIE_MAX_AGE)
+	/*
+	 * A forged cookie's minute field is random too: "too old" means
+	 * its minute is not one of the last two, which a bad MAC usually
+	 * also gives, as in TCP, which cannot tell them apart either.
+	 */
+	if (age >= XTCP_COOKIE_MAX_AGE) {
+		*result = XTCP_COOKIE_RES_TOO_OLD;
 		return (u32)-1;
+	}
 	count = now - age;
 	data = (cookie - xtcp_cookie_hash(net, laddr, faddr, lport, fport,
 					  sseq, count, 1)) & XTCP_COOKIE_MASK;
+	*result = data < XTCP_COOKIE_DATA_LIMIT ? XTCP_COOKIE_RES_VALID :
+						  XTCP_COOKIE_RES_BAD;
 	return data < XTCP_COOKIE_DATA_LIMIT ? data : (u32)-1;
 }
 
@@ -160,6 +174,7 @@ u32 xtcp_cookie_init_seq(struct sock *lst, struct xtcp_request_sock *req)
 		WRITE_ONCE(xp->synq_overflow_ts, now);
 
 	XTCP_INC_STATS(net, XTCP_MIB_SYNCOOKIESSENT);
+	trace_xtcp_cookie_sent(lst, req);
 	return xtcp_cookie_make(net, req->xreq_laddr, req->xreq_daddr,
 				htons(req->xreq_num), req->xreq_dport,
 				req->irs, data);
@@ -199,6 +214,7 @@ int xtcp_cookie_check(struct sock *lst, struct sk_buff *skb)
 	u32 seq = ntohl(th->seq) - 1;
 	struct sock *child;
 	struct xtcp_opts opts;
+	int result;
 	u32 data;
 
 	if (!READ_ONCE(xtcp_pernet(net)->syncookies) &&
@@ -208,15 +224,17 @@ int xtcp_cookie_check(struct sock *lst, struct sk_buff *skb)
 		return XTCP_COOKIE_NONE;
 
 	data = xtcp_cookie_open(net, ntohl(th->ack_seq) - 1, iph->daddr,
-				iph->saddr, th->dest, th->source, seq);
+				iph->saddr, th->dest, th->source, seq, &result);
 	if (data == (u32)-1) {
 		XTCP_INC_STATS(net, XTCP_MIB_SYNCOOKIESFAILED);
+		trace_xtcp_cookie_recv(lst, skb, result, 0);
 		return XTCP_COOKIE_NONE;
 	}
 	XTCP_INC_STATS(net, XTCP_MIB_SYNCOOKIESRECV);
 
 	/* The SYN's options, as the cookie kept them. */
 	opts.mss = xtcp_msstab[data & 3];
+	trace_xtcp_cookie_recv(lst, skb, result, opts.mss);
 	opts.wscale_ok = !!(data >> 2);
 	opts.wscale = opts.wscale_ok ? min_t(u8, (data >> 2) - 1,
 					     XTCP_MAX_WSCALE) : 0;

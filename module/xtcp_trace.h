@@ -33,6 +33,16 @@
 	EM(XTCP_RST_ACTIVE, "ACTIVE_RESET")			\
 	EMe(XTCP_RST_REQ_DROPPED, "REQUEST_DROPPED")
 
+/*
+ * What a bare ACK at a listener carried in place of a request
+ * (xtcp:xtcp_cookie_recv, cookie_v4_check()'s outcomes): a valid cookie,
+ * one older than its two minutes, or one whose MAC or MSS index is wrong.
+ */
+#define XTCP_COOKIE_RESULTS				\
+	EM(XTCP_COOKIE_RES_VALID, "VALID")		\
+	EM(XTCP_COOKIE_RES_TOO_OLD, "TOO_OLD")		\
+	EMe(XTCP_COOKIE_RES_BAD, "BAD")
+
 #undef EM
 #undef EMe
 #define EM(a, b)	a,
@@ -40,6 +50,7 @@
 
 enum xtcp_req_drop_reason { XTCP_REQ_DROP_REASONS };
 enum xtcp_rst_reason { XTCP_RST_REASONS };
+enum xtcp_cookie_result { XTCP_COOKIE_RESULTS };
 
 /* How a TIME_WAIT (or orphaned FIN_WAIT2) mini sock ended. */
 enum xtcp_tw_end_reason {
@@ -88,6 +99,7 @@ static inline u64 xtcp_trace_cookie(const struct sock_common *skc)
 #define EMe(a, b)	TRACE_DEFINE_ENUM(a);
 XTCP_REQ_DROP_REASONS
 XTCP_RST_REASONS
+XTCP_COOKIE_RESULTS
 #undef EM
 #undef EMe
 #define EM(a, b)	{ a, b },
@@ -254,6 +266,68 @@ TRACE_EVENT(xtcp_req_drop,
 	TP_printk(XTCP_TP_ADDR_FMT " cookie=%llu synack_retrans=%u reason=%s",
 		  XTCP_TP_ADDR_ARGS, __entry->cookie, __entry->retrans,
 		  __print_symbolic(__entry->reason, XTCP_REQ_DROP_REASONS))
+);
+
+/*
+ * A SYN was answered with a SYN cookie (cookie_v4_init_sequence()): no
+ * request exists, the ISN carries the MSS (rounded down to the table)
+ * and the window scale, -1 when the SYN had none.
+ */
+TRACE_EVENT(xtcp_cookie_sent,
+	TP_PROTO(const struct sock *lst, const struct xtcp_request_sock *req),
+	TP_ARGS(lst, req),
+	TP_STRUCT__entry(
+		__field(__u64, cookie)
+		XTCP_TP_ADDR_FIELDS
+		__field(__u32, irs)
+		__field(__u16, mss)
+		__field(__s8, wscale)
+	),
+	TP_fast_assign(
+		__entry->cookie = xtcp_trace_cookie(&lst->__sk_common);
+		XTCP_TP_ADDR_ASSIGN(&req->common);
+		__entry->irs = req->irs;
+		__entry->mss = req->mss;
+		__entry->wscale = req->wscale_ok ? req->snd_wscale : -1;
+	),
+	TP_printk(XTCP_TP_ADDR_FMT " cookie=%llu irs=%u mss=%u wscale=%d",
+		  XTCP_TP_ADDR_ARGS, __entry->cookie, __entry->irs,
+		  __entry->mss, __entry->wscale)
+);
+
+/*
+ * A bare ACK at a listener that had sent cookies lately was checked as a
+ * cookie (cookie_v4_check()); cookie is the listener's socket cookie, mss
+ * what a valid one carried (0 otherwise).
+ */
+TRACE_EVENT(xtcp_cookie_recv,
+	TP_PROTO(const struct sock *lst, const struct sk_buff *skb, int result,
+		 u16 mss),
+	TP_ARGS(lst, skb, result, mss),
+	TP_STRUCT__entry(
+		__field(__u64, cookie)
+		XTCP_TP_ADDR_FIELDS
+		__field(__u32, ack)
+		__field(int, result)
+		__field(__u16, mss)
+	),
+	TP_fast_assign(
+		const struct tcphdr *th = tcp_hdr(skb);
+		const struct iphdr *iph = ip_hdr(skb);
+
+		__entry->cookie = xtcp_trace_cookie(&lst->__sk_common);
+		__entry->saddr = (__force u32)iph->daddr;
+		__entry->daddr = (__force u32)iph->saddr;
+		__entry->sport = ntohs(th->dest);
+		__entry->dport = ntohs(th->source);
+		__entry->ack = ntohl(th->ack_seq);
+		__entry->result = result;
+		__entry->mss = mss;
+	),
+	TP_printk(XTCP_TP_ADDR_FMT " cookie=%llu ack=%u result=%s mss=%u",
+		  XTCP_TP_ADDR_ARGS, __entry->cookie, __entry->ack,
+		  __print_symbolic(__entry->result, XTCP_COOKIE_RESULTS),
+		  __entry->mss)
 );
 
 /* A SYN-ACK went out; retrans 0 is the first (tcp:tcp_retransmit_synack). */

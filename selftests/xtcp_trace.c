@@ -6,7 +6,8 @@
  * then, XTCP only, the handshake events with their fields (ports, sequence
  * numbers, socket cookies equal to SO_COOKIE), SYN-ACK retransmissions
  * with their count and spacing, RST sent and received with the reason, SYN
- * retransmission by the RTO, and TIME_WAIT entered and ended by its timer.
+ * retransmission by the RTO, TIME_WAIT entered and ended by its timer, and
+ * SYN cookies sent, validated and refused.
  * A kernel without tracefs SKIPs, saying so.
  */
 #include <sys/mount.h>
@@ -383,6 +384,7 @@ static int enable_xtcp_events(uint16_t port)
 		"xtcp_child_queue", "xtcp_child_accept", "xtcp_acceptq_overflow",
 		"xtcp_send_reset", "xtcp_receive_reset", "xtcp_retransmit",
 		"xtcp_rto", "xtcp_probe", "xtcp_tw_enter", "xtcp_tw_end",
+		"xtcp_cookie_sent", "xtcp_cookie_recv",
 	};
 	size_t i;
 	int err;
@@ -635,6 +637,78 @@ TEST_F(xtr, time_wait)
 	TH_LOG("TIME_WAIT lasted %.1f ms", (out->ts - in->ts) * 1000);
 	EXPECT_LE(timer_earliest_ms(1000), (out->ts - in->ts) * 1000);
 	EXPECT_GE(6000, (out->ts - in->ts) * 1000);
+	close(l);
+}
+
+/*
+ * net.xtcp.syncookies = 2: the SYN is answered with a cookie (no request:
+ * xtcp_cookie_sent with the MSS rounded down to the table and window scale
+ * 7), the final ACK is a valid cookie (xtcp_cookie_recv VALID, the same
+ * MSS) and makes the child; a forged bare ACK to the listener is a bad or
+ * stale cookie, traced as such and counted in SyncookiesFailed.
+ */
+TEST_F(xtr, cookies)
+{
+	const struct ev *e;
+	int l, c, s, raw, cport, n, i = 0;
+	uint16_t port = 7106;
+	unsigned long long mss, lcookie;
+	long failed0;
+
+	if (!tr_inst[0])
+		return;
+	ASSERT_EQ(0, sysctl_set("net.xtcp.syncookies", "2"));
+	ASSERT_EQ(0, enable_xtcp_events(port));
+	l = xsock(&xf, 0);
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, xbind(&xf, l, "127.0.0.1", port));
+	ASSERT_EQ(0, listen(l, 3));
+	lcookie = so_cookie(l);
+	c = xsock(&xf, 0);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, connect_wait(&xf, c, "127.0.0.1", port, 20000));
+	cport = local_port(c);
+	ASSERT_EQ(POLLIN, poll1(l, POLLIN, 20000) & POLLIN);
+	s = accept(l, NULL, NULL);
+	ASSERT_LE(0, s);
+	n = tr_wait(self->evs, "xtcp_child_accept", 1, 5000);
+
+	e = find_ev(self->evs, n, &i, "xtcp_cookie_sent", port);
+	ASSERT_NE(NULL, e) TH_LOG("no xtcp_cookie_sent for the SYN");
+	EXPECT_EQ(cport, argu(e, "dport"));
+	EXPECT_EQ(lcookie, argu(e, "cookie"));
+	EXPECT_EQ(7, argu(e, "wscale"));
+	mss = argu(e, "mss");
+	/* loopback's MSS is above the table's top entry (TCP's 1460) */
+	EXPECT_EQ(1460, mss);
+	e = find_ev(self->evs, n, &i, "xtcp_cookie_recv", port);
+	ASSERT_NE(NULL, e) TH_LOG("no xtcp_cookie_recv for the final ACK");
+	EXPECT_EQ(cport, argu(e, "dport"));
+	EXPECT_TRUE(arg_is(e, "result", "VALID")) TH_LOG("%s", e->args);
+	EXPECT_EQ(mss, argu(e, "mss"));
+	e = find_ev(self->evs, n, &i, "xtcp_child_create", port);
+	EXPECT_NE(NULL, e) TH_LOG("no child after the cookie");
+	close(s);
+	close(c);
+
+	/* a bare ACK no SYN-ACK of ours ever carried */
+	failed0 = xtcp_snmp_get("SyncookiesFailed");
+	raw = socket(AF_INET, SOCK_RAW, xf.ipproto);
+	ASSERT_LE(0, raw);
+	ASSERT_EQ(0, raw_send_seg(raw, "127.0.0.1", "127.0.0.1", xf.ipproto,
+				  40000, port, 1000, 0x12345678, TH_ACK));
+	close(raw);
+	n = tr_wait(self->evs, "xtcp_cookie_recv", 2, 5000);
+	i = 0;
+	ASSERT_NE(NULL, find_ev(self->evs, n, &i, "xtcp_cookie_recv", port));
+	e = find_ev(self->evs, n, &i, "xtcp_cookie_recv", port);
+	ASSERT_NE(NULL, e) TH_LOG("the forged ACK was not checked as a cookie");
+	EXPECT_EQ(40000, argu(e, "dport"));
+	EXPECT_EQ(0x12345678, argu(e, "ack"));
+	EXPECT_TRUE(arg_is(e, "result", "BAD") || arg_is(e, "result", "TOO_OLD"))
+		TH_LOG("%s", e->args);
+	EXPECT_EQ(0, argu(e, "mss"));
+	EXPECT_EQ(failed0 + 1, xtcp_snmp_get("SyncookiesFailed"));
 	close(l);
 }
 

@@ -138,6 +138,14 @@ XTCP_COOKIE_RESULTS
 	__entry->dport = ntohs((skc)->skc_dport);	\
 } while (0)
 
+/* The same four fields from a segment sent to us (saddr: its daddr). */
+#define XTCP_TP_SKB_ADDR_ASSIGN(skb) do {		\
+	__entry->saddr = (__force u32)ip_hdr(skb)->daddr; \
+	__entry->daddr = (__force u32)ip_hdr(skb)->saddr; \
+	__entry->sport = ntohs(tcp_hdr(skb)->dest);	\
+	__entry->dport = ntohs(tcp_hdr(skb)->source);	\
+} while (0)
+
 #define XTCP_TP_ADDR_FMT	"sport=%u dport=%u saddr=%pI4 daddr=%pI4"
 #define XTCP_TP_ADDR_ARGS	__entry->sport, __entry->dport, \
 				&__entry->saddr, &__entry->daddr
@@ -183,13 +191,9 @@ DECLARE_EVENT_CLASS(xtcp_listener_skb,
 	),
 	TP_fast_assign(
 		const struct tcphdr *th = tcp_hdr(skb);
-		const struct iphdr *iph = ip_hdr(skb);
 
 		__entry->cookie = xtcp_trace_cookie(&lst->__sk_common);
-		__entry->saddr = (__force u32)iph->daddr;
-		__entry->daddr = (__force u32)iph->saddr;
-		__entry->sport = ntohs(th->dest);
-		__entry->dport = ntohs(th->source);
+		XTCP_TP_SKB_ADDR_ASSIGN(skb);
 		__entry->seq = ntohl(th->seq);
 		__entry->reqs = READ_ONCE(xtcp_sk(lst)->reqs_len);
 		__entry->acceptq = READ_ONCE(lst->sk_ack_backlog);
@@ -313,13 +317,9 @@ TRACE_EVENT(xtcp_cookie_recv,
 	),
 	TP_fast_assign(
 		const struct tcphdr *th = tcp_hdr(skb);
-		const struct iphdr *iph = ip_hdr(skb);
 
 		__entry->cookie = xtcp_trace_cookie(&lst->__sk_common);
-		__entry->saddr = (__force u32)iph->daddr;
-		__entry->daddr = (__force u32)iph->saddr;
-		__entry->sport = ntohs(th->dest);
-		__entry->dport = ntohs(th->source);
+		XTCP_TP_SKB_ADDR_ASSIGN(skb);
 		__entry->ack = ntohl(th->ack_seq);
 		__entry->result = result;
 		__entry->mss = mss;
